@@ -1,0 +1,1 @@
+//! rmote-tools
