@@ -1015,6 +1015,10 @@ def _hello():
 
 def _setup():
     global RFD, WFD
+    # `-c` puts the working directory first on sys.path: a planted asyncio.py
+    # there must not be imported by the runtime's lazy imports.
+    if sys.path and sys.path[0] in ('', '.', os.getcwd()):
+        del sys.path[0]
     RFD = os.dup(0)
     WFD = os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)

@@ -188,7 +188,11 @@ impl Drop for Process {
     }
 }
 
-async fn collect_stderr(mut pipe: tokio::process::ChildStderr, tail: Arc<Mutex<Tail>>, who: String) {
+async fn collect_stderr(
+    mut pipe: tokio::process::ChildStderr,
+    tail: Arc<Mutex<Tail>>,
+    who: String,
+) {
     let mut buf = vec![0u8; 4096];
     let mut line = Vec::new();
     loop {
