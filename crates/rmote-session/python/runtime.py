@@ -51,6 +51,10 @@ class ProtocolError(Exception):
     pass
 
 
+class MessageTooLarge(ValueError):
+    pass
+
+
 class EncodeError(TypeError):
     def __init__(self, msg):
         TypeError.__init__(self, msg)
@@ -480,6 +484,12 @@ def _reply(fid, value):
         return
     try:
         parts = encode(value)
+        size = 0
+        for p in parts:
+            size += len(p)
+        if size > MAX_MESSAGE:
+            raise MessageTooLarge('a result of %d bytes exceeds the limit of %d bytes' % (
+                size, MAX_MESSAGE))
     except Exception as e:
         send(ERR, fid, encode(_exc_body(e, False)))
         return
@@ -509,7 +519,6 @@ def _run(fid, fn, args, kwargs):
         _reply(fid, result)
     finally:
         _CUR.reset(token)
-        _hook_logging()
 
 
 def _is_coro(o):
@@ -614,7 +623,6 @@ async def _await(fid, coro):
         _reply_exc(fid, e)
     else:
         _reply(fid, result)
-    _hook_logging()
 
 
 # ---------------------------------------------------------------- tools
@@ -827,6 +835,43 @@ def _hook_logging():
     root.setLevel(_log_level[0])
 
 
+class _LoggingImport(object):
+    # Importing logging costs milliseconds and megabytes, so the runtime does
+    # not; this finder installs the forwarding handler right after a tool
+    # first imports it, before any record can be lost.
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != 'logging':
+            return None
+        sys.meta_path.remove(cls)
+        spec = None
+        for finder in sys.meta_path:
+            find = getattr(finder, 'find_spec', None)
+            spec = find(name, path, target) if find else None
+            if spec is not None:
+                break
+        if spec is None or spec.loader is None or not hasattr(spec.loader, 'exec_module'):
+            return spec
+        spec.loader = _HookedLoader(spec.loader)
+        return spec
+
+
+class _HookedLoader(object):
+    def __init__(self, real):
+        self.real = real
+
+    def create_module(self, spec):
+        return self.real.create_module(spec)
+
+    def exec_module(self, module):
+        self.real.exec_module(module)
+        sys.modules[module.__name__] = module
+        _hook_logging()
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
 def log_level():
     lg = sys.modules.get('logging')
     if lg is not None and _log_hooked[0]:
@@ -1031,6 +1076,10 @@ def _setup():
             fcntl.fcntl(fd, 1031, 1048576)
     except Exception:
         pass
+    if 'logging' in sys.modules:
+        _hook_logging()
+    else:
+        sys.meta_path.insert(0, _LoggingImport)
     sys.stdout = _Lines('stdout', 20)
     sys.stderr = _Lines('stderr', 30)
     me = type(sys)('rmote_runtime')

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use rmote_transport::{Exit, Local, Process, Transport};
-use rmote_wire::{Compression, FrameCodec, Hello, Kind, RemoteException};
+use rmote_wire::{Compression, FrameCodec, Hello, Kind, Message, RemoteException};
 use tokio::io::AsyncWriteExt;
 use tokio::process::ChildStdout;
 use tokio::sync::{mpsc, oneshot};
@@ -41,6 +41,7 @@ struct Inner {
     remote: String,
     call_timeout: Option<Duration>,
     max_message: usize,
+    compression: Compression,
 }
 
 /// Settings of a connection, set through [`Connection::builder`].
@@ -105,7 +106,7 @@ impl Connection {
     /// The first call of a tool on a connection sends the tool's source in
     /// the same write, so it costs one round trip too. Dropping the returned
     /// future before it completes cancels the call on the remote.
-    pub async fn call<T>(&self, call: Call<T>) -> Result<T, Error> {
+    pub async fn call<T>(&self, call: impl Into<Call<T>>) -> Result<T, Error> {
         let Call {
             tool,
             method,
@@ -114,7 +115,7 @@ impl Connection {
             timeout,
             decode,
             ..
-        } = call;
+        } = call.into();
         let label = || format!("{}.{}", tool.name(), method);
         if let Some(source) = error {
             return Err(Error::Encode {
@@ -132,11 +133,13 @@ impl Connection {
             });
         }
         let id = self.next_id();
+        // Compressing here, in the caller's task, keeps the connection's
+        // driver free for other calls while a large body is packed.
+        let message = Message::new(Kind::CALL, id, body).compress(self.inner.compression);
         let (reply, rx) = oneshot::channel();
         let command = Command::Call {
-            id,
             tool: tool.clone(),
-            body,
+            call: message,
             reply,
         };
         if self.inner.commands.send(command).is_err() {
@@ -161,10 +164,19 @@ impl Connection {
             },
         };
         guard.disarm();
-        let Reply { ok, body } = match outcome {
+        let Reply { ok, message } = match outcome {
             Ok(Ok(reply)) => reply,
             Ok(Err(disconnect)) => return Err(Error::Disconnected(disconnect)),
             Err(_) => return Err(self.closed_error()),
+        };
+        let body = match message.decompress(self.inner.max_message) {
+            Ok(message) => message.body,
+            Err(source) => {
+                return Err(Error::Decode {
+                    call: label(),
+                    source,
+                })
+            }
         };
         if ok {
             return decode(&body).map_err(|source| Error::Decode {
@@ -417,6 +429,7 @@ impl Builder {
                 remote,
                 call_timeout: self.call_timeout,
                 max_message: self.max_message,
+                compression: self.compression,
             }),
         })
     }

@@ -15,9 +15,14 @@ use crate::tool::Tool;
 /// What the core hands back to the driver.
 #[derive(Debug)]
 pub(crate) enum Event<W> {
-    /// A call completed with OK (`ok`) or ERR; `body` is the value or the
-    /// exception map.
-    Reply { waiter: W, ok: bool, body: Bytes },
+    /// A call completed with OK (`ok`) or ERR; the message body is the value
+    /// or the exception map, still compressed if it was sent so (the caller
+    /// inflates it, not the driver).
+    Reply {
+        waiter: W,
+        ok: bool,
+        message: Message,
+    },
     /// A log record emitted on the remote, for call `id` (0: none).
     Log { id: u32, body: Bytes },
     /// A message the controller does not act on (never executed).
@@ -35,6 +40,7 @@ struct Lane {
 
 pub(crate) struct Core<W> {
     max_frame: usize,
+    max_message: usize,
     compression: Compression,
     assembler: Assembler,
     pending: HashMap<u32, W>,
@@ -51,6 +57,7 @@ impl<W> Core<W> {
     pub(crate) fn new(max_frame: usize, max_message: usize, compression: Compression) -> Core<W> {
         Core {
             max_frame,
+            max_message,
             compression,
             assembler: Assembler::new(max_message),
             pending: HashMap::new(),
@@ -62,26 +69,23 @@ impl<W> Core<W> {
         }
     }
 
-    /// Queues call `id` (its CALL body already encoded), preceded by the
-    /// tool's SYNC the first time the tool is used on this connection.
-    pub(crate) fn handle_call(&mut self, id: u32, tool: &Tool, body: Bytes, waiter: W) {
+    /// Queues call `id` (its CALL message already encoded, and compressed when
+    /// it pays), preceded by the tool's SYNC the first time the tool is used
+    /// on this connection.
+    pub(crate) fn handle_call(&mut self, tool: &Tool, call: Message, waiter: W) {
+        let id = call.id;
         if !self.synced.contains(tool.key()) {
             self.synced.insert(tool.key().clone());
             self.syncs_sent += 1;
             let sync = rmote_wire::encode_sync(tool.key(), tool.name(), tool.source());
             // A SYNC goes out whole and in order, before any call that needs it.
             self.express.extend(Fragments::new(
-                Message::new(Kind::SYNC, 0, sync),
-                self.compression,
+                Message::new(Kind::SYNC, 0, sync).compress(self.compression),
                 self.max_frame,
             ));
         }
         self.pending.insert(id, waiter);
-        let frames = Fragments::new(
-            Message::new(Kind::CALL, id, body),
-            self.compression,
-            self.max_frame,
-        );
+        let frames = Fragments::new(call, self.max_frame);
         if frames.remaining() <= self.max_frame {
             self.express.extend(frames);
         } else {
@@ -124,19 +128,32 @@ impl<W> Core<W> {
                     self.events.push_back(Event::Reply {
                         waiter,
                         ok: msg.kind == Kind::OK,
-                        body: msg.body,
+                        message: msg,
                     });
                 }
             }
-            Kind::LOG => self.events.push_back(Event::Log {
-                id: msg.id,
-                body: msg.body,
-            }),
-            kind => self.events.push_back(Event::Unexpected {
-                kind,
-                id: msg.id,
-                body: msg.body,
-            }),
+            kind => {
+                let msg = match msg.decompress(self.max_message) {
+                    Ok(msg) => msg,
+                    Err(err) => {
+                        // The framing is intact: drop this message, keep the stream.
+                        tracing::warn!(target: "rmote::session", "dropping a {kind} message from the remote: {err}");
+                        return Ok(());
+                    }
+                };
+                self.events.push_back(if msg.kind == Kind::LOG {
+                    Event::Log {
+                        id: msg.id,
+                        body: msg.body,
+                    }
+                } else {
+                    Event::Unexpected {
+                        kind: msg.kind,
+                        id: msg.id,
+                        body: msg.body,
+                    }
+                });
+            }
         }
         Ok(())
     }
@@ -186,6 +203,10 @@ mod tests {
     static T: Tool = Tool::new("T", "class T:\n    pass\n");
     static U: Tool = Tool::new("U", "class U:\n    pass\n");
 
+    fn call(id: u32, body: impl Into<Bytes>) -> Message {
+        Message::new(Kind::CALL, id, body)
+    }
+
     fn core() -> Core<&'static str> {
         Core::new(64, 1 << 20, Compression::OFF)
     }
@@ -200,9 +221,9 @@ mod tests {
     fn first_calls_of_a_tool_share_one_sync() {
         let mut c = core();
         for id in 1..=5 {
-            c.handle_call(id, &T, Bytes::from_static(b"x"), "w");
+            c.handle_call(&T, call(id, Bytes::from_static(b"x")), "w");
         }
-        c.handle_call(6, &U, Bytes::from_static(b"y"), "w");
+        c.handle_call(&U, call(6, Bytes::from_static(b"y")), "w");
         let kinds: Vec<_> = drain(&mut c)
             .into_iter()
             .map(|(k, id, _)| (k, id))
@@ -221,21 +242,25 @@ mod tests {
             ]
         );
         assert_eq!(c.syncs_sent(), 2);
-        c.handle_call(7, &T, Bytes::from_static(b"x"), "w");
+        c.handle_call(&T, call(7, Bytes::from_static(b"x")), "w");
         assert_eq!(drain(&mut c), vec![(Kind::CALL, 7, 1)]);
     }
 
     #[test]
     fn replies_complete_pending_calls_in_any_order() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::new(), "one");
-        c.handle_call(2, &T, Bytes::new(), "two");
+        c.handle_call(&T, call(1, Bytes::new()), "one");
+        c.handle_call(&T, call(2, Bytes::new()), "two");
         drain(&mut c);
         c.handle_frame(Frame::new(Kind::ERR, 2, &b"e"[..])).unwrap();
         c.handle_frame(Frame::new(Kind::OK, 1, &b"v"[..])).unwrap();
         let got: Vec<_> = std::iter::from_fn(|| c.poll_event())
             .map(|e| match e {
-                Event::Reply { waiter, ok, body } => (waiter, ok, body),
+                Event::Reply {
+                    waiter,
+                    ok,
+                    message,
+                } => (waiter, ok, message.body),
                 other => panic!("{other:?}"),
             })
             .collect();
@@ -252,7 +277,7 @@ mod tests {
     #[test]
     fn cancel_sends_cancel_and_drops_the_late_reply() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::new(), "w");
+        c.handle_call(&T, call(1, Bytes::new()), "w");
         drain(&mut c);
         assert_eq!(c.handle_cancel(1), Some("w"));
         assert_eq!(c.handle_cancel(1), None);
@@ -265,13 +290,13 @@ mod tests {
     #[test]
     fn large_calls_interleave_with_small_ones() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::from(vec![0u8; 200]), "big");
-        c.handle_call(2, &T, Bytes::from(vec![0u8; 10]), "small");
+        c.handle_call(&T, call(1, Bytes::from(vec![0u8; 200])), "big");
+        c.handle_call(&T, call(2, Bytes::from(vec![0u8; 10])), "small");
         let mut sent = Vec::new();
         sent.extend(c.poll_transmit().map(|f| (f.kind, f.id)));
         sent.extend(c.poll_transmit().map(|f| (f.kind, f.id)));
         sent.extend(c.poll_transmit().map(|f| (f.kind, f.id)));
-        c.handle_call(3, &T, Bytes::from(vec![0u8; 10]), "later");
+        c.handle_call(&T, call(3, Bytes::from(vec![0u8; 10])), "later");
         sent.extend(std::iter::from_fn(|| c.poll_transmit()).map(|f| (f.kind, f.id)));
         assert_eq!(
             sent,
@@ -290,9 +315,9 @@ mod tests {
     #[test]
     fn cancelling_a_large_call_before_it_starts_sends_nothing() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::new(), "warm");
+        c.handle_call(&T, call(1, Bytes::new()), "warm");
         drain(&mut c);
-        c.handle_call(2, &T, Bytes::from(vec![0u8; 200]), "big");
+        c.handle_call(&T, call(2, Bytes::from(vec![0u8; 200])), "big");
         c.handle_cancel(2);
         assert_eq!(drain(&mut c), vec![]);
     }
@@ -300,9 +325,9 @@ mod tests {
     #[test]
     fn cancelling_a_half_sent_call_cancels_after_its_last_frame() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::new(), "warm");
+        c.handle_call(&T, call(1, Bytes::new()), "warm");
         drain(&mut c);
-        c.handle_call(2, &T, Bytes::from(vec![0u8; 200]), "big");
+        c.handle_call(&T, call(2, Bytes::from(vec![0u8; 200])), "big");
         assert_eq!(c.poll_transmit().map(|f| f.id), Some(2));
         c.handle_cancel(2);
         let rest = drain(&mut c);
@@ -338,21 +363,33 @@ mod tests {
 
     #[test]
     fn a_bad_stream_is_an_error() {
+        let mut c = Core::<&str>::new(64, 100, Compression::OFF);
+        let frame = Frame::new(Kind::OK, 1, vec![0u8; 101]);
+        assert!(c.handle_frame(frame).is_err());
+    }
+
+    #[test]
+    fn a_corrupt_compressed_reply_reaches_its_caller() {
         let mut c = core();
+        c.handle_call(&T, call(1, Bytes::new()), "w");
         let frame = Frame {
             kind: Kind::OK,
             flags: rmote_wire::Flags::ZLIB,
             id: 1,
             body: Bytes::from_static(b"garbage"),
         };
-        assert!(c.handle_frame(frame).is_err());
+        c.handle_frame(frame).unwrap();
+        let Some(Event::Reply { message, .. }) = c.poll_event() else {
+            panic!("a reply")
+        };
+        assert!(message.decompress(100).is_err());
     }
 
     #[test]
     fn drain_pending_takes_every_waiter() {
         let mut c = core();
-        c.handle_call(1, &T, Bytes::new(), "a");
-        c.handle_call(2, &T, Bytes::new(), "b");
+        c.handle_call(&T, call(1, Bytes::new()), "a");
+        c.handle_call(&T, call(2, Bytes::new()), "b");
         let mut got: Vec<_> = c.drain_pending().collect();
         got.sort();
         assert_eq!(got, vec!["a", "b"]);

@@ -12,9 +12,9 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use rmote_transport::{Exit, Process};
-use rmote_wire::{FrameCodec, Kind, LogRecord, RemoteException};
+use rmote_wire::{FrameCodec, Kind, LogRecord, Message, RemoteException};
 use tokio::io::AsyncWrite;
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::{mpsc, oneshot};
@@ -30,26 +30,29 @@ use crate::tool::ToolRef;
 /// so small messages queued later can still overtake a large transfer.
 const HIGH_WATER: usize = 256 * 1024;
 
+/// Bytes written per turn before the reader gets one.
+const WRITE_BURST: usize = 1024 * 1024;
+
 /// Frames handled per read burst before the writer gets a turn.
 const READ_BURST: usize = 512;
 
 /// Rounds of the I/O loop before yielding to the scheduler.
-const ROUNDS: usize = 64;
+const ROUNDS: usize = 4;
 
-/// A completed call: the OK value or the ERR exception map.
+/// A completed call: the OK value or the ERR exception map (the message
+/// may still be compressed).
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub ok: bool,
-    pub body: Bytes,
+    pub message: Message,
 }
 
 pub(crate) type Waiter = oneshot::Sender<Result<Reply, Arc<Disconnect>>>;
 
 pub(crate) enum Command {
     Call {
-        id: u32,
         tool: ToolRef,
-        body: Bytes,
+        call: Message,
         reply: Waiter,
     },
     Cancel(u32),
@@ -191,16 +194,11 @@ impl Driver {
 
     fn handle(&mut self, cmd: Command) {
         match cmd {
-            Command::Call {
-                id,
-                tool,
-                body,
-                reply,
-            } => {
+            Command::Call { tool, call, reply } => {
                 if reply.is_closed() {
                     return; // the caller is already gone
                 }
-                self.core.handle_call(id, &tool, body, reply);
+                self.core.handle_call(&tool, call, reply);
             }
             Command::Cancel(id) => {
                 self.core.handle_cancel(id);
@@ -236,15 +234,17 @@ impl Driver {
         Poll::Pending
     }
 
+    /// Writes up to `WRITE_BURST` bytes, so that replies are read (and small
+    /// calls sent) between the frames of a large transfer.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> bool {
-        let mut progress = false;
         let Some(writer) = self.writer.as_mut() else {
             // The pipe is gone: drop what would have been written.
             while self.core.poll_transmit().is_some() {}
             self.wbuf.clear();
             return false;
         };
-        loop {
+        let mut written = 0;
+        while written < WRITE_BURST {
             while self.wbuf.len() < HIGH_WATER {
                 let Some(frame) = self.core.poll_transmit() else {
                     break;
@@ -254,12 +254,12 @@ impl Driver {
                 }
             }
             if self.wbuf.is_empty() {
-                return progress;
+                break;
             }
             match Pin::new(&mut *writer).poll_write(cx, &self.wbuf) {
                 Poll::Ready(Ok(n)) => {
                     self.wbuf.advance(n);
-                    progress = true;
+                    written += n;
                 }
                 Poll::Ready(Err(err)) => {
                     // The remote stopped reading (it died); its EOF follows.
@@ -268,16 +268,21 @@ impl Driver {
                     self.wbuf.clear();
                     return true;
                 }
-                Poll::Pending => return progress,
+                Poll::Pending => break,
             }
         }
+        written > 0
     }
 
     fn dispatch_events(&mut self) {
         while let Some(event) = self.core.poll_event() {
             match event {
-                Event::Reply { waiter, ok, body } => {
-                    let _ = waiter.send(Ok(Reply { ok, body }));
+                Event::Reply {
+                    waiter,
+                    ok,
+                    message,
+                } => {
+                    let _ = waiter.send(Ok(Reply { ok, message }));
                 }
                 Event::Log { id, body } => match rmote_wire::decode::<LogRecord>(&body) {
                     Ok(record) => log::forward(&record, id, &self.remote),

@@ -15,7 +15,7 @@
 //! let body = rmote_wire::encode(&("hello", 42)).unwrap();
 //! let mut codec = FrameCodec::new(16);
 //! let mut wire = BytesMut::new();
-//! for frame in Fragments::new(Message::new(Kind::OK, 1, body), Compression::OFF, 16) {
+//! for frame in Fragments::new(Message::new(Kind::OK, 1, body).compress(Compression::DEFAULT), 16) {
 //!     codec.encode(frame, &mut wire).unwrap();
 //! }
 //!
@@ -24,7 +24,8 @@
 //! while let Some(frame) = codec.decode(&mut wire).unwrap() {
 //!     message = assembler.push(frame).unwrap().or(message);
 //! }
-//! let (text, n): (String, u32) = rmote_wire::decode(&message.unwrap().body).unwrap();
+//! let message = message.unwrap().decompress(1 << 20).unwrap();
+//! let (text, n): (String, u32) = rmote_wire::decode(&message.body).unwrap();
 //! assert_eq!((text.as_str(), n), ("hello", 42));
 //! ```
 //!

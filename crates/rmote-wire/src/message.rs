@@ -8,25 +8,61 @@ use bytes::{Bytes, BytesMut};
 use crate::frame::{Flags, Frame, Kind};
 use crate::Error;
 
-/// A whole message: a kind, an id and its complete, uncompressed body.
+/// A whole message: a kind, an id and its complete body, which is a zlib
+/// stream when `compressed` is set.
+///
+/// Compressing and inflating are separate steps ([`Message::compress`],
+/// [`Message::decompress`]) so that a sender or receiver can do them outside
+/// the task that owns the pipe.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
     /// What the message carries.
     pub kind: Kind,
     /// The call id, or 0.
     pub id: u32,
-    /// The uncompressed body.
+    /// The body, compressed or not.
     pub body: Bytes,
+    /// Whether `body` is a zlib stream.
+    pub compressed: bool,
 }
 
 impl Message {
-    /// A message of `kind` for call `id`.
+    /// An uncompressed message of `kind` for call `id`.
     pub fn new(kind: Kind, id: u32, body: impl Into<Bytes>) -> Message {
         Message {
             kind,
             id,
             body: body.into(),
+            compressed: false,
         }
+    }
+
+    /// This message compressed, when `policy` says it pays.
+    #[must_use]
+    pub fn compress(self, policy: Compression) -> Message {
+        if self.compressed {
+            return self;
+        }
+        match policy.apply(&self.body) {
+            Some(packed) => Message {
+                body: Bytes::from(packed),
+                compressed: true,
+                ..self
+            },
+            None => self,
+        }
+    }
+
+    /// This message with its body inflated (at most `max_message` bytes).
+    pub fn decompress(self, max_message: usize) -> Result<Message, Error> {
+        if !self.compressed {
+            return Ok(self);
+        }
+        Ok(Message {
+            body: inflate(&self.body, max_message)?,
+            compressed: false,
+            ..self
+        })
     }
 }
 
@@ -101,18 +137,14 @@ pub struct Fragments {
 }
 
 impl Fragments {
-    /// Compresses `message` per `compression` and prepares its frames of at
-    /// most `max_frame` body bytes each.
-    pub fn new(message: Message, compression: Compression, max_frame: usize) -> Fragments {
-        let (zlib, rest) = match compression.apply(&message.body) {
-            Some(packed) => (true, Bytes::from(packed)),
-            None => (false, message.body),
-        };
+    /// Prepares the frames of `message`, each with at most `max_frame` body
+    /// bytes.
+    pub fn new(message: Message, max_frame: usize) -> Fragments {
         Fragments {
             kind: message.kind,
             id: message.id,
-            zlib,
-            rest,
+            zlib: message.compressed,
+            rest: message.body,
             max_frame: max_frame.max(1),
             done: false,
         }
@@ -151,7 +183,8 @@ impl Iterator for Fragments {
     }
 }
 
-/// Reassembles and decompresses incoming frames into [`Message`]s.
+/// Reassembles incoming frames into [`Message`]s (still compressed when they
+/// were sent so; see [`Message::decompress`]).
 ///
 /// At most one partial message is kept per `(kind, id)`, and the bytes held by
 /// all partial messages together never exceed `max_message`.
@@ -225,12 +258,12 @@ impl Assembler {
                 max: self.max_message,
             });
         }
-        let body = if zlib {
-            inflate(&body, self.max_message)?
-        } else {
-            body
-        };
-        Ok(Message { kind, id, body })
+        Ok(Message {
+            kind,
+            id,
+            body,
+            compressed: zlib,
+        })
     }
 }
 
@@ -251,8 +284,8 @@ mod tests {
     use super::*;
 
     fn roundtrip(body: Vec<u8>, compression: Compression, max_frame: usize) -> (usize, Message) {
-        let msg = Message::new(Kind::OK, 7, body);
-        let frames: Vec<Frame> = Fragments::new(msg, compression, max_frame).collect();
+        let msg = Message::new(Kind::OK, 7, body).compress(compression);
+        let frames: Vec<Frame> = Fragments::new(msg, max_frame).collect();
         let mut asm = Assembler::new(1 << 20);
         let mut out = None;
         for (i, f) in frames.iter().enumerate() {
@@ -262,7 +295,7 @@ mod tests {
             out = got;
         }
         assert_eq!(asm.held(), 0);
-        (frames.len(), out.unwrap())
+        (frames.len(), out.unwrap().decompress(1 << 20).unwrap())
     }
 
     #[test]
@@ -291,8 +324,7 @@ mod tests {
     fn compressible_bodies_are_compressed() {
         let body = b"line of text\n".repeat(1000);
         let frames: Vec<Frame> = Fragments::new(
-            Message::new(Kind::OK, 1, body.clone()),
-            Compression::DEFAULT,
+            Message::new(Kind::OK, 1, body.clone()).compress(Compression::DEFAULT),
             1 << 16,
         )
         .collect();
@@ -328,18 +360,8 @@ mod tests {
 
     #[test]
     fn interleaved_messages_reassemble_independently() {
-        let a: Vec<Frame> = Fragments::new(
-            Message::new(Kind::OK, 1, vec![1u8; 25]),
-            Compression::OFF,
-            10,
-        )
-        .collect();
-        let b: Vec<Frame> = Fragments::new(
-            Message::new(Kind::OK, 2, vec![2u8; 25]),
-            Compression::OFF,
-            10,
-        )
-        .collect();
+        let a: Vec<Frame> = Fragments::new(Message::new(Kind::OK, 1, vec![1u8; 25]), 10).collect();
+        let b: Vec<Frame> = Fragments::new(Message::new(Kind::OK, 2, vec![2u8; 25]), 10).collect();
         let mut asm = Assembler::new(1000);
         let mut done = Vec::new();
         for (fa, fb) in a.into_iter().zip(b) {
@@ -387,8 +409,10 @@ mod tests {
             id: 1,
             body: Bytes::from(bomb),
         };
+        let msg = asm.push(frame).unwrap().unwrap();
+        assert!(msg.compressed);
         assert!(matches!(
-            asm.push(frame),
+            msg.decompress(4096),
             Err(Error::MessageTooLarge { .. })
         ));
     }
@@ -402,7 +426,8 @@ mod tests {
             id: 1,
             body: Bytes::from_static(b"not zlib at all"),
         };
-        assert!(matches!(asm.push(frame), Err(Error::Corrupt)));
+        let msg = asm.push(frame).unwrap().unwrap();
+        assert!(matches!(msg.decompress(4096), Err(Error::Corrupt)));
     }
 
     #[test]

@@ -66,12 +66,12 @@ proptest! {
         let msg = Message::new(Kind::OK, 3, body);
         let mut asm = Assembler::new(1 << 20);
         let mut out = None;
-        for f in Fragments::new(msg.clone(), Compression { threshold }, max_frame) {
+        for f in Fragments::new(msg.clone().compress(Compression { threshold }), max_frame) {
             prop_assert!(f.body.len() <= max_frame);
             prop_assert!(out.is_none());
             out = asm.push(f).unwrap();
         }
-        prop_assert_eq!(out, Some(msg));
+        prop_assert_eq!(out.map(|m| m.decompress(1 << 20).unwrap()), Some(msg));
     }
 
     #[test]
