@@ -77,6 +77,18 @@ impl Stage1 {
     }
 }
 
+/// Stage 1 with the default settings and a nonce of the usual length.
+pub(crate) fn default_stage1() -> Stage1 {
+    Stage1 {
+        nonce: nonce(),
+        max_frame: rmote_wire::DEFAULT_MAX_FRAME,
+        max_message: rmote_wire::DEFAULT_MAX_MESSAGE,
+        compress: rmote_wire::Compression::DEFAULT.threshold,
+        log_level: 30,
+        max_threads: 256,
+    }
+}
+
 /// A fresh nonce: unique per connection (not a secret).
 pub(crate) fn nonce() -> String {
     use std::collections::hash_map::RandomState;

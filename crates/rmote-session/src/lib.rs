@@ -62,3 +62,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub fn runtime_bundle_len() -> usize {
     bootstrap::runtime().len()
 }
+
+/// The whole bootstrap with default settings, in bytes: the stage-1 program
+/// on the command line plus the stage-2 runtime written to stdin.
+pub fn bootstrap_len() -> usize {
+    bootstrap::default_stage1().program().len() + bootstrap::runtime().len()
+}

@@ -1,0 +1,425 @@
+//! The workloads B1–B6 and `bytes`, with the timing boundaries the harness
+//! defines (one fresh process per invocation).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures_util::future::{join_all, try_join_all};
+use rmote_session::{Call, Connection, Local, Tool};
+use rmote_tools::FileSystem;
+
+use crate::measure::{self, emit, unsupported, Metric};
+
+/// The 16-character ASCII string B2 and B3 echo.
+const ECHO: &str = "hello-rmote-echo";
+const WARMUP: usize = 100;
+const SEQUENTIAL: usize = 2000;
+const CONCURRENT: usize = 10_000;
+const BULK: usize = 64 * 1024 * 1024;
+const WARM_BULK: usize = 1024 * 1024;
+const FANOUT: usize = 50;
+
+/// The benchmark's own tool: shipped over the pipe like any other.
+static BENCH: Tool = Tool::new(
+    "Bench",
+    r#"
+class Bench:
+    @staticmethod
+    def one():
+        return 1
+
+    @staticmethod
+    def echo(value):
+        return value
+
+    @staticmethod
+    async def echo_async(value):
+        return value
+"#,
+);
+
+/// The command line of the runner contract.
+pub struct Args {
+    pub bench: String,
+    pub transport: String,
+    pub run: u32,
+}
+
+impl Args {
+    pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
+        let (mut bench, mut transport, mut run) = (None, None, 1);
+        while let Some(flag) = args.next() {
+            let value = args.next().ok_or(format!("{flag} needs a value"))?;
+            match flag.as_str() {
+                "--bench" => bench = Some(value),
+                "--transport" => transport = Some(value),
+                "--run" => run = value.parse().map_err(|_| format!("bad --run {value}"))?,
+                _ => return Err(format!("unknown option {flag}")),
+            }
+        }
+        Ok(Args {
+            bench: bench.ok_or("--bench is required")?,
+            transport: transport.ok_or("--transport is required")?,
+            run,
+        })
+    }
+}
+
+pub async fn run(args: &Args) -> Result<(), String> {
+    if args.transport != "local" {
+        unsupported(
+            "default",
+            &args.bench,
+            &args.transport,
+            args.run,
+            "only the local transport is implemented so far",
+        );
+        return Ok(());
+    }
+    match args.bench.as_str() {
+        "B1" => b1(args).await,
+        "B2" => b2(args).await,
+        "B3" => b3(args).await,
+        "B4" => b4(args).await,
+        "B5" => b5(args).await,
+        "B6" => b6(args).await,
+        "bytes" => bytes(args).await,
+        other => Err(format!("unknown benchmark {other}")),
+    }
+}
+
+fn remote_python() -> String {
+    std::env::var("BENCH_REMOTE_PYTHON").unwrap_or_else(|_| "/usr/bin/python3".into())
+}
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("BENCH_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/tmp/bench-data".into())
+}
+
+async fn connect() -> Result<Connection, String> {
+    connect_with(Local::new().python(remote_python())).await
+}
+
+async fn connect_with(local: Local) -> Result<Connection, String> {
+    Connection::builder(local)
+        .connect()
+        .await
+        .map_err(|e| error_chain(&e))
+}
+
+async fn one(conn: &Connection) -> Result<(), String> {
+    let got: u32 = conn
+        .call(Call::new(&BENCH, "one"))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    check(got == 1, "one() did not return 1")
+}
+
+async fn echo(conn: &Connection, method: &'static str) -> Result<(), String> {
+    let got: String = conn
+        .call(Call::new(&BENCH, method).arg(ECHO))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    check(got == ECHO, "echo returned something else")
+}
+
+fn check(ok: bool, what: &str) -> Result<(), String> {
+    if ok {
+        Ok(())
+    } else {
+        Err(what.to_string())
+    }
+}
+
+const VARIANTS: [(&str, &str); 2] = [("default", "echo"), ("async", "echo_async")];
+
+async fn b1(args: &Args) -> Result<(), String> {
+    let t0 = Instant::now();
+    let conn = connect().await?;
+    one(&conn).await?;
+    let connect_s = t0.elapsed().as_secs_f64();
+    conn.close().await;
+    emit(
+        "default",
+        "B1",
+        &args.transport,
+        args.run,
+        &[
+            ("connect_s", Metric::F(connect_s)),
+            ("import_s", Metric::F(0.0)),
+        ],
+    );
+    Ok(())
+}
+
+async fn b2(args: &Args) -> Result<(), String> {
+    let conn = connect().await?;
+    for (variant, method) in VARIANTS {
+        for _ in 0..WARMUP {
+            echo(&conn, method).await?;
+        }
+        let t0 = Instant::now();
+        for _ in 0..SEQUENTIAL {
+            echo(&conn, method).await?;
+        }
+        let us = t0.elapsed().as_secs_f64() / SEQUENTIAL as f64 * 1e6;
+        emit(
+            variant,
+            "B2",
+            &args.transport,
+            args.run,
+            &[("us_per_call", Metric::F(us))],
+        );
+    }
+    conn.close().await;
+    Ok(())
+}
+
+async fn b3(args: &Args) -> Result<(), String> {
+    let conn = connect().await?;
+    for (variant, method) in VARIANTS {
+        for _ in 0..WARMUP {
+            echo(&conn, method).await?;
+        }
+        let t0 = Instant::now();
+        let results: Vec<String> = try_join_all(
+            (0..CONCURRENT).map(|_| conn.call(Call::<String>::new(&BENCH, method).arg(ECHO))),
+        )
+        .await
+        .map_err(|e| error_chain(&e))?;
+        let seconds = t0.elapsed().as_secs_f64();
+        check(
+            results.len() == CONCURRENT && results.iter().all(|r| r == ECHO),
+            "a B3 result was wrong",
+        )?;
+        emit(
+            variant,
+            "B3",
+            &args.transport,
+            args.run,
+            &[("calls_per_s", Metric::F(CONCURRENT as f64 / seconds))],
+        );
+    }
+    conn.close().await;
+    Ok(())
+}
+
+async fn b4(args: &Args) -> Result<(), String> {
+    let dir = data_dir();
+    let (src, warm) = ensure_data(&dir)?;
+    let expected = std::fs::read(&src).map_err(|e| format!("{}: {e}", src.display()))?;
+    let conn = connect().await?;
+
+    // Untimed warm-up: ships FileSystem, touches both directions.
+    let warm_data = read(&conn, &warm).await?;
+    let target = write_target(&dir, "warm");
+    write(&conn, &target, &warm_data).await?;
+    check_written(&target, &warm_data)?;
+
+    let t0 = Instant::now();
+    let data = read(&conn, &src).await?;
+    let read_s = t0.elapsed().as_secs_f64();
+    check(data == expected, "B4 read returned different bytes")?;
+    drop(data);
+
+    let target = write_target(&dir, "bulk");
+    let t0 = Instant::now();
+    write(&conn, &target, &expected).await?;
+    let write_s = t0.elapsed().as_secs_f64();
+    check_written(&target, &expected)?;
+    conn.close().await;
+
+    let mib = BULK as f64 / (1024.0 * 1024.0);
+    emit(
+        "default",
+        "B4",
+        &args.transport,
+        args.run,
+        &[
+            ("read_MiBps", Metric::F(mib / read_s)),
+            ("write_MiBps", Metric::F(mib / write_s)),
+            ("read_s", Metric::F(read_s)),
+            ("write_s", Metric::F(write_s)),
+        ],
+    );
+    Ok(())
+}
+
+async fn read(conn: &Connection, path: &Path) -> Result<Vec<u8>, String> {
+    conn.call(FileSystem::read_bytes(path.to_string_lossy()))
+        .await
+        .map_err(|e| error_chain(&e))
+}
+
+async fn write(conn: &Connection, path: &Path, data: &[u8]) -> Result<(), String> {
+    let changed: bool = conn
+        .call(FileSystem::write(path.to_string_lossy(), data))
+        .await
+        .map_err(|e| error_chain(&e))?;
+    check(changed, "write() reported no change for a new file")
+}
+
+fn write_target(dir: &Path, tag: &str) -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    dir.join(format!(
+        "dst-rmote-rs-{tag}-{}-{nanos}.bin",
+        std::process::id()
+    ))
+}
+
+fn check_written(path: &Path, expected: &[u8]) -> Result<(), String> {
+    let got = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = std::fs::remove_file(path);
+    check(got == expected, "B4 write left different bytes on disk")
+}
+
+/// The harness's data files (made by the harness; made here the same way,
+/// with the controller's python3, when missing).
+fn ensure_data(dir: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let src = dir.join("src-64MiB.bin");
+    let warm = dir.join("src-1MiB.bin");
+    for (path, size) in [(&src, BULK), (&warm, WARM_BULK)] {
+        if std::fs::metadata(path).is_ok_and(|m| m.len() as usize == size) {
+            continue;
+        }
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let script = format!(
+            "import random,os;p={path:?};t=p+'.tmp';open(t,'wb').write(random.Random({size}).randbytes({size}));os.replace(t,p)",
+            path = path.to_string_lossy()
+        );
+        let status = std::process::Command::new("python3")
+            .args(["-c", &script])
+            .status()
+            .map_err(|e| format!("python3 (to create the data files): {e}"))?;
+        check(status.success(), "creating the data files failed")?;
+    }
+    Ok((src, warm))
+}
+
+async fn b5(args: &Args) -> Result<(), String> {
+    let t0 = Instant::now();
+    let results = join_all((0..FANOUT).map(|_| async {
+        let conn = connect().await?;
+        one(&conn).await?;
+        Ok::<_, String>(conn)
+    }))
+    .await;
+    let wall_s = t0.elapsed().as_secs_f64();
+    let (children, children_kib) = measure::children_rss_kib();
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for result in results {
+        match result {
+            Ok(conn) => ok.push(conn),
+            Err(e) => failed.push(e),
+        }
+    }
+    for e in failed.iter().take(3) {
+        eprintln!("rmote-bench: B5 connection failed: {e}");
+    }
+    let n_ok = ok.len() as u64;
+    join_all(ok.iter().map(|c| c.close())).await;
+    emit(
+        "default",
+        "B5",
+        &args.transport,
+        args.run,
+        &[
+            ("wall_s", Metric::F(wall_s)),
+            ("peak_rss_kib", Metric::I(measure::peak_rss_kib())),
+            ("children", Metric::I(children)),
+            ("children_rss_kib", Metric::I(children_kib)),
+            ("ok", Metric::I(n_ok)),
+            ("failed", Metric::I(failed.len() as u64)),
+        ],
+    );
+    Ok(())
+}
+
+async fn b6(args: &Args) -> Result<(), String> {
+    let conn = connect().await?;
+    one(&conn).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let rss = measure::rss_kib();
+    let (children, children_kib) = measure::children_rss_kib();
+    conn.close().await;
+    emit(
+        "default",
+        "B6",
+        &args.transport,
+        args.run,
+        &[
+            ("rss_kib", Metric::I(rss)),
+            ("children", Metric::I(children)),
+            ("children_rss_kib", Metric::I(children_kib)),
+        ],
+    );
+    Ok(())
+}
+
+/// Bytes before the first result, counted by the harness's proxy
+/// (`$PEERS/bytes_proxy.py`) between the controller and the interpreter.
+async fn bytes(args: &Args) -> Result<(), String> {
+    let Some(peers) = std::env::var_os("PEERS") else {
+        unsupported(
+            "default",
+            "bytes",
+            &args.transport,
+            args.run,
+            "needs $PEERS (the harness's peers folder) for bytes_proxy.py",
+        );
+        return Ok(());
+    };
+    let proxy = Path::new(&peers).join("bytes_proxy.py");
+    let controller_python = std::env::var("PY").unwrap_or_else(|_| "python3".into());
+    let count_file =
+        std::env::temp_dir().join(format!("rmote-rs-bytes-{}.txt", std::process::id()));
+    let local = Local::new()
+        .wrapper([
+            controller_python.as_str(),
+            &proxy.to_string_lossy(),
+            &count_file.to_string_lossy(),
+            "--",
+        ])
+        .python(remote_python());
+    let conn = connect_with(local).await?;
+    one(&conn).await?;
+    // The proxy rewrites its file right after forwarding a chunk.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let counts = std::fs::read_to_string(&count_file)
+        .map_err(|e| format!("{}: {e}", count_file.display()))?;
+    let _ = std::fs::remove_file(&count_file);
+    let mut numbers = counts
+        .split_whitespace()
+        .map(|n| n.parse::<u64>().unwrap_or(0));
+    let (up, down) = (numbers.next().unwrap_or(0), numbers.next().unwrap_or(0));
+    conn.close().await;
+    let bootstrap = rmote_session::bootstrap_len() as u64;
+    emit(
+        "default",
+        "bytes",
+        &args.transport,
+        args.run,
+        &[
+            ("bootstrap_bytes", Metric::I(bootstrap)),
+            ("wire_up_bytes", Metric::I(up)),
+            ("wire_down_bytes", Metric::I(down)),
+        ],
+    );
+    Ok(())
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
+}
