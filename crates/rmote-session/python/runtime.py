@@ -526,8 +526,14 @@ def _is_coro(o):
 
 
 class _Pool(object):
-    # Threads start on demand, up to MAX_THREADS, and retire after idling.
-    # `idle` counts waiting workers that no queued job has claimed yet.
+    # Up to CORE threads start on demand. More start only when queued calls
+    # are stuck: a monitor, alive while calls wait, adds a thread for each
+    # waiting call whenever a whole tick passes with no call completing, so
+    # blocking calls never wait for each other while quick calls share a
+    # few threads (fewer GIL hand-offs, less memory). Idle threads retire.
+    # `idle` counts waiting workers that no queued call has claimed yet.
+    CORE = 2
+    TICK = 0.002
 
     def __init__(self):
         self.q = _Queue()
@@ -535,29 +541,53 @@ class _Pool(object):
         self.idle = 0
         self.count = 0
         self.backlog = 0
+        self.done = 0
+        self.watching = False
 
     def submit(self, job):
         with self.lock:
             if self.idle:
                 self.idle -= 1
-            elif self.count < MAX_THREADS:
+            elif self.count < self.CORE:
                 self.count += 1
                 _thread.start_new_thread(self.work, (job,))
                 return
             else:
                 self.backlog += 1
+                if not self.watching:
+                    self.watching = True
+                    _thread.start_new_thread(self.watch, ())
             self.q.put(job)
+
+    def watch(self):
+        import time
+        last = -1
+        while True:
+            time.sleep(self.TICK)
+            with self.lock:
+                if not self.backlog:
+                    self.watching = False
+                    return
+                if self.done == last:
+                    grow = min(self.backlog, MAX_THREADS - self.count)
+                    self.backlog -= grow
+                    self.count += grow
+                    for _ in range(grow):
+                        _thread.start_new_thread(self.work, (None,))
+                last = self.done
 
     def work(self, job):
         q = self.q
         while True:
-            _run(*job)
-            job = None
-            with self.lock:
-                if self.backlog:
-                    self.backlog -= 1
-                else:
-                    self.idle += 1
+            if job is not None:
+                _run(*job)
+                job = None
+                with self.lock:
+                    self.done += 1
+                    if self.backlog:
+                        self.backlog -= 1
+                    else:
+                        self.idle += 1
             while job is None:
                 try:
                     job = q.get(timeout=30)
@@ -592,21 +622,53 @@ def _get_loop():
     return _loop[0]
 
 
-def _start_async(fid, coro):
-    loop = _get_loop()
+_starting = []
+_start_scheduled = [False]
 
-    def start():
+
+def _start_async(fid, coro):
+    # Coroutines are handed to the loop in batches: one wake-up of the loop
+    # thread starts every call queued since the last one.
+    loop = _get_loop()
+    with _loop_lock:
+        _starting.append((fid, coro))
+        if _start_scheduled[0]:
+            return
+        _start_scheduled[0] = True
+    loop.call_soon_threadsafe(_start_batch, loop)
+
+
+def _start_batch(loop):
+    with _loop_lock:
+        batch = _starting[:]
+        del _starting[:]
+        _start_scheduled[0] = False
+    for fid, coro in batch:
         st = _calls.get(fid)
         if st is None or st.cancelled:
             coro.close()
             _calls.pop(fid, None)
-            return
+            continue
         token = _CUR.set(fid)
         try:
-            st.task = loop.create_task(_await(fid, coro))
+            st.task = _new_task(loop, _await(fid, coro))
         finally:
             _CUR.reset(token)
-    loop.call_soon_threadsafe(start)
+
+
+def _new_task(loop, coro):
+    # Python 3.12+ can run a task's first step at once: a call that never
+    # awaits anything completes without another turn of the loop.
+    if _EAGER[0]:
+        try:
+            import asyncio
+            return asyncio.Task(coro, loop=loop, eager_start=True)
+        except TypeError:
+            _EAGER[0] = False
+    return loop.create_task(coro)
+
+
+_EAGER = [sys.version_info >= (3, 12)]
 
 
 async def _await(fid, coro):
