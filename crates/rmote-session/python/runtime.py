@@ -321,6 +321,7 @@ _wlock = _thread.allocate_lock()
 _wqueue = []
 _wbulk = []
 _wbusy = [False]
+_wowner = [None]
 
 
 def _write_all(parts):
@@ -356,6 +357,7 @@ def _flush(parts, bulk):
         if _wbusy[0]:
             return
         _wbusy[0] = True
+        _wowner[0] = _thread.get_ident()
     try:
         while True:
             with _wlock:
@@ -370,6 +372,7 @@ def _flush(parts, bulk):
                         batch = frame
                 if not batch:
                     _wbusy[0] = False
+                    _wowner[0] = None
                     return
             _write_all(batch)
     except OSError:
@@ -448,6 +451,9 @@ class _Call(object):
 
 _calls = {}
 _children = set()
+_children_lock = _thread.RLock()
+_cancel_lock = _thread.allocate_lock()
+_quitting = [False]
 
 
 def call_id():
@@ -463,19 +469,38 @@ def on_cancel(fn):
     st = _calls.get(_CUR.get())
     if st is None:
         return
-    if st.cancelled:
+    with _cancel_lock:
+        now = st.cancelled
+        if not now:
+            st.callbacks.append(fn)
+    if now:
         fn()
-    else:
-        st.callbacks.append(fn)
+
+
+class spawning(object):
+    # Hold this while starting a child process and adopting it, so that the
+    # runtime cannot exit in between and leave the child running.
+    def __enter__(self):
+        _children_lock.acquire()
+        if _quitting[0]:
+            _children_lock.release()
+            raise RuntimeError('the runtime is exiting')
+        return self
+
+    def __exit__(self, *exc):
+        _children_lock.release()
 
 
 def adopt(proc):
-    _children.add(proc)
+    # `proc.kill()` runs when the call is cancelled or the runtime exits.
+    with _children_lock:
+        _children.add(proc)
     on_cancel(proc.kill)
 
 
 def release(proc):
-    _children.discard(proc)
+    with _children_lock:
+        _children.discard(proc)
 
 
 def _reply(fid, value):
@@ -504,6 +529,8 @@ def _reply_exc(fid, e):
 
 
 def _run(fid, fn, args, kwargs):
+    if _quitting[0]:
+        return
     token = _CUR.set(fid)
     try:
         result = fn(*args, **kwargs)
@@ -512,7 +539,7 @@ def _run(fid, fn, args, kwargs):
             return
     except SystemExit as e:
         _reply(fid, None)
-        _exit(e.code if isinstance(e.code, int) else 1)
+        _exit(e.code if isinstance(e.code, int) else 1, 2.0)
     except BaseException as e:
         _reply_exc(fid, e)
     else:
@@ -680,7 +707,7 @@ async def _await(fid, coro):
         return
     except SystemExit as e:
         _reply(fid, None)
-        _exit(e.code if isinstance(e.code, int) else 1)
+        _exit(e.code if isinstance(e.code, int) else 1, 2.0)
     except BaseException as e:
         _reply_exc(fid, e)
     else:
@@ -744,6 +771,8 @@ def _resolve(key, method):
 
 
 def _call(fid, body):
+    if _quitting[0]:
+        return
     try:
         key, method, args, kwargs = decode(body)
         cls, fn, fresh, is_async = _resolve(key, method)
@@ -770,10 +799,14 @@ def _call(fid, body):
 
 def _cancel(fid):
     st = _calls.get(fid)
-    if st is None or st.cancelled:
+    if st is None:
         return
-    st.cancelled = True
-    for fn in st.callbacks:
+    with _cancel_lock:
+        if st.cancelled:
+            return
+        st.cancelled = True
+        callbacks = st.callbacks[:]
+    for fn in callbacks:
         try:
             fn()
         except Exception:
@@ -993,12 +1026,23 @@ class _Lines(object):
 # ---------------------------------------------------------------- main loop
 
 
-def _exit(code):
+def _exit(code, drain=0.0):
+    # Ends the process: no new call starts, children are killed, and (when
+    # `drain` is given) replies already queued are written first.
+    _quitting[0] = True
+    locked = _children_lock.acquire(True, 2.0)
     for p in list(_children):
         try:
             p.kill()
         except Exception:
             pass
+    if drain and _wowner[0] != _thread.get_ident():
+        import time
+        deadline = time.time() + drain
+        while _wbusy[0] and time.time() < deadline:
+            time.sleep(0.001)
+    if locked:
+        _children_lock.release()
     os._exit(code)
 
 
@@ -1145,7 +1189,7 @@ def _setup():
     sys.stdout = _Lines('stdout', 20)
     sys.stderr = _Lines('stderr', 30)
     me = type(sys)('rmote_runtime')
-    for name in ('call_id', 'cancelled', 'on_cancel', 'adopt', 'release', 'encode',
+    for name in ('call_id', 'cancelled', 'on_cancel', 'spawning', 'adopt', 'release', 'encode',
                  'decode', 'log_level', 'PROTOCOL'):
         setattr(me, name, globals()[name])
     sys.modules['rmote_runtime'] = me

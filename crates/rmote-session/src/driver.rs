@@ -98,6 +98,8 @@ enum End {
 impl Driver {
     pub(crate) async fn run(mut self) {
         let end = poll_fn(|cx| self.poll_io(cx)).await;
+        // Replies and records read in the same burst as the end still count.
+        self.dispatch_events();
         self.writer = None;
         let (reason, grace) = match end {
             End::Eof => (

@@ -81,15 +81,14 @@ async fn an_old_python_is_refused_with_its_version() {
 
 #[tokio::test]
 async fn a_failing_bootstrap_carries_the_remote_stderr() {
-    let err = builder()
-        .python_args(["-Z"])
-        .connect()
-        .await
-        .unwrap_err();
+    let err = builder().python_args(["-Z"]).connect().await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, Error::Bootstrap { .. }), "{err:?}");
     assert!(text.contains("exit status 2"), "{text}");
-    assert!(text.to_lowercase().contains("unknown option") && text.contains("-Z"), "{text}");
+    assert!(
+        text.to_lowercase().contains("unknown option") && text.contains("-Z"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
