@@ -1,1 +1,52 @@
-//! rmote-tools
+//! The built-in tools of rmote: files, processes, remote logging and ending
+//! the remote, as typed calls.
+//!
+//! Each tool is a small Python class (standard library only, CPython 3.6 and
+//! later) that a connection sends to the remote the first time one of its
+//! methods is called. On this side every method is an associated function
+//! that returns a [`Call`] for [`Connection::call`]; methods with options
+//! return a small builder that turns into a `Call` the same way:
+//!
+//! ```no_run
+//! use rmote_session::Connection;
+//! use rmote_tools::{Exec, FileSystem};
+//!
+//! # async fn demo() -> Result<(), rmote_session::Error> {
+//! let conn = Connection::local().await?;
+//! let changed = conn
+//!     .call(FileSystem::write("/tmp/rmote-motd", "hello\n").mode(0o600))
+//!     .await?;
+//! println!("motd changed: {changed}");
+//! let done = conn
+//!     .call(Exec::shell("wc -c < /tmp/rmote-motd").capture())
+//!     .await?;
+//! assert_eq!(done.stdout_str().trim(), "6");
+//! # Ok(()) }
+//! ```
+//!
+//! Methods that change the remote report whether they did and change nothing
+//! when it is already as asked, so running them twice is safe. Remote
+//! exceptions arrive as [`rmote_session::Error::Remote`]: a missing file is
+//! `io_kind() == Some(NotFound)`, a failed command can be read with
+//! [`ProcessFailure::from_error`].
+//!
+//! The tools themselves are public too ([`FILESYSTEM`], [`EXEC`], [`LOGGER`],
+//! [`QUIT`]), for calling their methods with [`Call::new`] directly.
+//!
+//! [`Connection::call`]: rmote_session::Connection::call
+//! [`Call`]: rmote_session::Call
+//! [`Call::new`]: rmote_session::Call::new
+//!
+//! The public interface is:
+
+mod exec;
+mod filesystem;
+mod logger;
+mod quit;
+
+pub use exec::{Completed, Exec, ProcessFailure, ProcessTimeout, Run, EXEC};
+pub use filesystem::{
+    Absent, Directory, FileSystem, LineInFile, NameOrId, Stat, Write, FILESYSTEM,
+};
+pub use logger::{Level, Logger, LOGGER};
+pub use quit::{Quit, QUIT};
