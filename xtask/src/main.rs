@@ -4,8 +4,11 @@
 //!   remote runtime into the artifact `rmote-session` embeds.
 //! - `bench ARGS…`: build the benchmark runner in release mode and run it
 //!   (`--bench B1..B6|bytes --transport local --run N`, the peers' contract).
+//! - `test [CARGO TEST ARGS…]`: set up what the tests need on this machine,
+//!   then run the whole test suite.
 
 mod bundle;
+mod test;
 
 use std::process::ExitCode;
 
@@ -14,6 +17,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bundle-bootstrap") => bundle::run(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("test") => test::run(&args[1..]),
         _ => Err(usage()),
     };
     match result {
@@ -30,7 +34,8 @@ fn usage() -> String {
      commands:\n  \
        bundle-bootstrap [--check]   rebuild (or check) the embedded remote runtime\n  \
        bench --bench B --transport T --run N\n                                 \
-       build the benchmark runner (release) and run one workload"
+       build the benchmark runner (release) and run one workload\n  \
+       test [ARGS...]               set up prerequisites and run every test"
         .to_string()
 }
 

@@ -1,0 +1,54 @@
+//! `cargo xtask test`: the README's test command. It sets up what the tests
+//! need on a fresh machine (installing missing programs when it can), then
+//! runs every test of the workspace.
+
+use std::process::Command;
+
+/// Sets up prerequisites, then runs `cargo test --workspace` with `args`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    ensure_program("python3", "python3")?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(&cargo)
+        .current_dir(super::workspace_root())
+        .args(["test", "--workspace"])
+        .args(args)
+        .status()
+        .map_err(|e| format!("{cargo}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("tests failed ({status})"))
+    }
+}
+
+/// Makes sure `program` is on `PATH`, installing Debian's `package` when it
+/// is not and this process may (root with apt-get).
+fn ensure_program(program: &str, package: &str) -> Result<(), String> {
+    if found(program) {
+        return Ok(());
+    }
+    eprintln!("xtask: {program} is missing; installing the {package} package");
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", package]) && found(program) {
+        return Ok(());
+    }
+    Err(format!(
+        "the tests need `{program}` (Debian package {package}) and it could not be installed; \
+         install it and run again"
+    ))
+}
+
+fn found(program: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {program} >/dev/null")])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
