@@ -1070,8 +1070,52 @@ def _dispatch(kind, fid, body):
         send(ERR, fid, encode(_exc_body(err, False)))
 
 
+class _Rope(object):
+    # A large message as the list of chunks it was read in, so that it is
+    # never joined: decoding slices it, and only a slice that crosses chunks
+    # is copied (once, into the bytes the tool receives).
+    __slots__ = ('chunks', 'starts', 'size')
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+        self.starts = []
+        size = 0
+        for c in chunks:
+            self.starts.append(size)
+            size += len(c)
+        self.size = size
+
+    def __len__(self):
+        return self.size
+
+    def _find(self, i):
+        import bisect
+        return bisect.bisect_right(self.starts, i) - 1
+
+    def __getitem__(self, i):
+        if not isinstance(i, slice):
+            k = self._find(i)
+            return self.chunks[k][i - self.starts[k]]
+        start, stop = i.start, min(i.stop, self.size)
+        if start >= stop:
+            return b''
+        k = self._find(start)
+        out = []
+        while start < stop:
+            c = self.chunks[k]
+            lo = start - self.starts[k]
+            hi = min(len(c), stop - self.starts[k])
+            out.append(memoryview(c)[lo:hi])
+            start += hi - lo
+            k += 1
+        return out[0].tobytes() if len(out) == 1 else b''.join(out)
+
+    def join(self):
+        return b''.join(self.chunks)
+
+
 def _read_loop():
-    buf = bytearray()
+    buf = b''
     pos = 0
     partial = {}
     held = [0]
@@ -1088,33 +1132,30 @@ def _read_loop():
             if avail >= 10 + n:
                 body = buf[pos + 10:pos + 10 + n]
                 pos += 10 + n
-                _frame(kind, flags, fid, body, partial, held)
+                _frame(kind, flags, fid, [body], n, partial, held)
                 continue
             if n >= BIG:
-                # Read the rest of a large frame straight into its own buffer.
-                body = bytearray(n)
-                have = avail - 10
-                body[:have] = buf[pos + 10:]
-                del buf[:]
+                # The rest of a large frame is read as it comes: no copies.
+                chunks = [memoryview(buf)[pos + 10:]]
+                need = n - (avail - 10)
+                buf = b''
                 pos = 0
-                view = memoryview(body)
-                while have < n:
-                    k = os.readv(RFD, [view[have:]])
-                    if not k:
+                while need:
+                    c = read(RFD, min(need, 1048576))
+                    if not c:
                         return
-                    have += k
-                _frame(kind, flags, fid, body, partial, held)
+                    chunks.append(c)
+                    need -= len(c)
+                _frame(kind, flags, fid, chunks, n, partial, held)
                 continue
-        if pos:
-            del buf[:pos]
-            pos = 0
-        chunk = read(RFD, 262144)
+        chunk = read(RFD, 65536)
         if not chunk:
             return
-        buf += chunk
+        buf = buf[pos:] + chunk if pos < len(buf) else chunk
+        pos = 0
 
 
-def _frame(kind, flags, fid, body, partial, held):
+def _frame(kind, flags, fid, chunks, n, partial, held):
     key = (kind, fid)
     if flags & F_MORE or key in partial:
         entry = partial.get(key)
@@ -1122,16 +1163,23 @@ def _frame(kind, flags, fid, body, partial, held):
             entry = partial[key] = [flags & F_ZLIB, []]
         elif entry[0] != flags & F_ZLIB:
             _fatal('fragments of one message disagree on compression')
-        held[0] += len(body)
+        held[0] += n
         if held[0] > MAX_MESSAGE:
             _fatal('message of at least %d bytes exceeds the limit of %d bytes' % (
                 held[0], MAX_MESSAGE))
-        entry[1].append(body)
+        entry[1].extend(chunks)
         if flags & F_MORE:
             return
         del partial[key]
-        body = b''.join(entry[1])
-        held[0] -= len(body)
+        chunks = entry[1]
+        for c in chunks:
+            held[0] -= len(c)
+    if len(chunks) == 1:
+        body = chunks[0]
+    elif flags & F_ZLIB:
+        body = b''.join(chunks)
+    else:
+        body = _Rope(chunks)
     if flags & F_ZLIB:
         d = zlib.decompressobj()
         try:

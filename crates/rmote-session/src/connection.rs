@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use rmote_transport::{Exit, Local, Process, Transport};
 use rmote_wire::{Compression, FrameCodec, Hello, Kind, Message, RemoteException};
 use tokio::io::AsyncWriteExt;
@@ -123,8 +122,7 @@ impl Connection {
                 source,
             });
         }
-        let body = rmote_wire::encode_call(tool.key(), &method, &args);
-        drop(args);
+        let body = args.finish();
         if body.len() > self.inner.max_message {
             return Err(Error::TooLarge {
                 call: label(),
@@ -409,12 +407,11 @@ impl Builder {
             commands: rx,
             reader,
             writer: Some(stdin),
-            codec: FrameCodec::new(self.max_frame),
             process,
             status: status.clone(),
             remote: remote.clone(),
             close_timeout: self.close_timeout,
-            wbuf: BytesMut::new(),
+            outbox: Default::default(),
             closing: Vec::new(),
             commands_done: false,
             close_deadline: None,

@@ -12,17 +12,17 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Buf, BytesMut};
 use rmote_transport::{Exit, Process};
-use rmote_wire::{FrameCodec, Kind, LogRecord, Message, RemoteException};
+use rmote_wire::{Kind, LogRecord, Message, RemoteException};
+use std::io::IoSlice;
 use tokio::io::AsyncWrite;
 use tokio::process::{ChildStdin, ChildStdout};
 use tokio::sync::{mpsc, oneshot};
-use tokio_util::codec::Encoder;
 
 use crate::core::{Core, Event};
 use crate::error::Disconnect;
 use crate::log;
+use crate::outbox::{Outbox, MAX_SLICES};
 use crate::reader::FrameReader;
 use crate::tool::ToolRef;
 
@@ -72,12 +72,11 @@ pub(crate) struct Driver {
     pub commands: mpsc::UnboundedReceiver<Command>,
     pub reader: FrameReader<ChildStdout>,
     pub writer: Option<ChildStdin>,
-    pub codec: FrameCodec,
     pub process: Process,
     pub status: Arc<Status>,
     pub remote: String,
     pub close_timeout: Duration,
-    pub wbuf: BytesMut,
+    pub outbox: Outbox,
     pub closing: Vec<oneshot::Sender<Exit>>,
     pub commands_done: bool,
     pub close_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
@@ -155,7 +154,7 @@ impl Driver {
             self.dispatch_events();
             progress |= self.poll_write(cx);
             let closing = !self.closing.is_empty() || self.commands_done;
-            if closing && self.writer.is_some() && self.wbuf.is_empty() {
+            if closing && self.writer.is_some() && self.outbox.is_empty() {
                 // Everything is written: closing stdin tells the runtime to exit.
                 self.writer = None;
                 self.close_deadline = Some(Box::pin(tokio::time::sleep(self.close_timeout)));
@@ -242,32 +241,32 @@ impl Driver {
         let Some(writer) = self.writer.as_mut() else {
             // The pipe is gone: drop what would have been written.
             while self.core.poll_transmit().is_some() {}
-            self.wbuf.clear();
+            self.outbox.clear();
             return false;
         };
         let mut written = 0;
         while written < WRITE_BURST {
-            while self.wbuf.len() < HIGH_WATER {
+            while self.outbox.len() < HIGH_WATER {
                 let Some(frame) = self.core.poll_transmit() else {
                     break;
                 };
-                if let Err(err) = self.codec.encode(frame, &mut self.wbuf) {
-                    tracing::error!(target: "rmote::session", "cannot encode a frame: {err}");
-                }
+                self.outbox.push(frame);
             }
-            if self.wbuf.is_empty() {
+            if self.outbox.is_empty() {
                 break;
             }
-            match Pin::new(&mut *writer).poll_write(cx, &self.wbuf) {
+            let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+            let n = self.outbox.slices(&mut slices);
+            match Pin::new(&mut *writer).poll_write_vectored(cx, &slices[..n]) {
                 Poll::Ready(Ok(n)) => {
-                    self.wbuf.advance(n);
+                    self.outbox.advance(n);
                     written += n;
                 }
                 Poll::Ready(Err(err)) => {
                     // The remote stopped reading (it died); its EOF follows.
                     tracing::debug!(target: "rmote::session", "write to the remote failed: {err}");
                     self.writer = None;
-                    self.wbuf.clear();
+                    self.outbox.clear();
                     return true;
                 }
                 Poll::Pending => break,

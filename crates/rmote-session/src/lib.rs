@@ -45,6 +45,7 @@ mod core;
 mod driver;
 mod error;
 mod log;
+mod outbox;
 mod reader;
 mod tool;
 

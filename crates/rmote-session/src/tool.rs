@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use rmote_wire::{Args, Value};
+use rmote_wire::{CallBody, Value};
 
 /// A tool: the source of a Python module (standard library only) and the
 /// name of the class in it whose methods are called.
@@ -171,7 +171,7 @@ pub(crate) type Decoder<T> = Box<dyn FnOnce(&[u8]) -> Result<T, rmote_wire::Erro
 pub struct Call<T> {
     pub(crate) tool: ToolRef,
     pub(crate) method: Cow<'static, str>,
-    pub(crate) args: Args,
+    pub(crate) args: CallBody,
     pub(crate) error: Option<rmote_wire::Error>,
     pub(crate) timeout: Option<Duration>,
     pub(crate) decode: Decoder<T>,
@@ -193,10 +193,12 @@ impl<T> Call<T> {
         method: impl Into<Cow<'static, str>>,
         decode: impl FnOnce(&[u8]) -> Result<T, rmote_wire::Error> + Send + 'static,
     ) -> Call<T> {
+        let tool: ToolRef = tool.into();
+        let method: Cow<'static, str> = method.into();
         Call {
-            tool: tool.into(),
-            method: method.into(),
-            args: Args::new(),
+            args: CallBody::new(tool.key(), &method),
+            tool,
+            method,
             error: None,
             timeout: None,
             decode: Box::new(decode),

@@ -114,40 +114,68 @@ pub struct LogRecord {
     pub exc: Option<String>,
 }
 
-/// The arguments of a call: positional values and keyword values, each
-/// encoded as soon as it is added.
+/// The body of a CALL, `[key, method, args, kwargs]`, built as arguments are
+/// added: each value is encoded once, straight into the body, so a large
+/// argument is copied once on its way to the wire.
 ///
 /// ```
-/// let mut args = rmote_wire::Args::new();
-/// args.push("/etc/hosts").unwrap();
-/// args.push_kw("mode", &0o644).unwrap();
-/// assert_eq!((args.len(), args.kw_len()), (1, 1));
+/// let mut call = rmote_wire::CallBody::new("FileSystem-0123456789abcdef", "write");
+/// call.push("/etc/motd").unwrap();
+/// call.push_kw("mode", &0o644).unwrap();
+/// assert_eq!((call.len(), call.kw_len()), (1, 1));
+/// let body = call.finish();
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Args {
-    positional: Vec<u8>,
+#[derive(Debug, Clone)]
+pub struct CallBody {
+    /// `[key, method, ` then an array32 header (patched in `finish`) and the
+    /// positional arguments.
+    buf: Vec<u8>,
+    count_at: usize,
     n_positional: u32,
     keyword: Vec<u8>,
     n_keyword: u32,
 }
 
-impl Args {
-    /// No arguments.
-    pub fn new() -> Args {
-        Args::default()
+impl CallBody {
+    /// A call of `method` on the tool with `key`, with no arguments yet.
+    pub fn new(key: &str, method: &str) -> CallBody {
+        let mut buf = Vec::with_capacity(32 + key.len() + method.len());
+        // Writing into a Vec cannot fail.
+        rmp::encode::write_array_len(&mut buf, 4).expect("vec write");
+        rmp::encode::write_str(&mut buf, key).expect("vec write");
+        rmp::encode::write_str(&mut buf, method).expect("vec write");
+        let count_at = buf.len();
+        // An array32 header whatever the count (valid msgpack), so arguments
+        // can follow it before their number is known.
+        buf.extend_from_slice(&[0xdd, 0, 0, 0, 0]);
+        CallBody {
+            buf,
+            count_at,
+            n_positional: 0,
+            keyword: Vec::new(),
+            n_keyword: 0,
+        }
     }
 
     /// Appends a positional argument.
     pub fn push<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        rmp_serde::encode::write_named(&mut self.positional, value).map_err(Error::Encode)?;
+        let mark = self.buf.len();
+        if let Err(err) = rmp_serde::encode::write_named(&mut self.buf, value) {
+            self.buf.truncate(mark);
+            return Err(Error::Encode(err));
+        }
         self.n_positional += 1;
         Ok(())
     }
 
     /// Appends a keyword argument.
     pub fn push_kw<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), Error> {
+        let mark = self.keyword.len();
         rmp::encode::write_str(&mut self.keyword, name).expect("writing to a Vec cannot fail");
-        rmp_serde::encode::write_named(&mut self.keyword, value).map_err(Error::Encode)?;
+        if let Err(err) = rmp_serde::encode::write_named(&mut self.keyword, value) {
+            self.keyword.truncate(mark);
+            return Err(Error::Encode(err));
+        }
         self.n_keyword += 1;
         Ok(())
     }
@@ -155,25 +183,20 @@ impl Args {
     /// Appends every field of a struct (or entry of a map) as a keyword
     /// argument.
     pub fn push_kwargs<T: Serialize + ?Sized>(&mut self, fields: &T) -> Result<(), Error> {
+        let syntax = |msg: &str| Error::Encode(rmp_serde::encode::Error::Syntax(msg.into()));
         let encoded = rmp_serde::to_vec_named(fields).map_err(Error::Encode)?;
         let value = rmpv::decode::read_value(&mut &encoded[..])
             .map_err(|e| Error::Decode(rmp_serde::decode::Error::Syntax(e.to_string())))?;
         let Value::Map(entries) = value else {
-            return Err(Error::Encode(rmp_serde::encode::Error::Syntax(
-                "keyword arguments must serialize as a map".into(),
-            )));
+            return Err(syntax("keyword arguments must serialize as a map"));
         };
         for (key, value) in entries {
             let Value::String(key) = key else {
-                return Err(Error::Encode(rmp_serde::encode::Error::Syntax(
-                    "keyword argument names must be strings".into(),
-                )));
+                return Err(syntax("keyword argument names must be strings"));
             };
-            let key = key.into_str().ok_or_else(|| {
-                Error::Encode(rmp_serde::encode::Error::Syntax(
-                    "keyword argument names must be UTF-8".into(),
-                ))
-            })?;
+            let key = key
+                .into_str()
+                .ok_or_else(|| syntax("keyword argument names must be UTF-8"))?;
             self.push_kw(&key, &value)?;
         }
         Ok(())
@@ -193,22 +216,16 @@ impl Args {
     pub fn kw_len(&self) -> usize {
         self.n_keyword as usize
     }
-}
 
-/// Encodes a CALL body: `[key, method, args, kwargs]`.
-pub fn encode_call(key: &str, method: &str, args: &Args) -> Bytes {
-    let mut out = Vec::with_capacity(
-        16 + key.len() + method.len() + args.positional.len() + args.keyword.len(),
-    );
-    // Writing into a Vec cannot fail.
-    rmp::encode::write_array_len(&mut out, 4).expect("vec write");
-    rmp::encode::write_str(&mut out, key).expect("vec write");
-    rmp::encode::write_str(&mut out, method).expect("vec write");
-    rmp::encode::write_array_len(&mut out, args.n_positional).expect("vec write");
-    out.extend_from_slice(&args.positional);
-    rmp::encode::write_map_len(&mut out, args.n_keyword).expect("vec write");
-    out.extend_from_slice(&args.keyword);
-    Bytes::from(out)
+    /// The encoded body.
+    pub fn finish(mut self) -> Bytes {
+        let at = self.count_at + 1;
+        self.buf[at..at + 4].copy_from_slice(&self.n_positional.to_be_bytes());
+        self.buf.reserve(5 + self.keyword.len());
+        rmp::encode::write_map_len(&mut self.buf, self.n_keyword).expect("vec write");
+        self.buf.extend_from_slice(&self.keyword);
+        Bytes::from(self.buf)
+    }
 }
 
 /// Encodes a SYNC body: `[key, class_name, source]`.
@@ -239,11 +256,11 @@ mod tests {
 
     #[test]
     fn call_body_is_a_four_item_array() {
-        let mut args = Args::new();
+        let mut args = CallBody::new("Tool-1", "run");
         args.push("a").unwrap();
         args.push(&5u8).unwrap();
         args.push_kw("flag", &true).unwrap();
-        let body = encode_call("Tool-1", "run", &args);
+        let body = args.finish();
         let value: Value = decode(&body).unwrap();
         let expected = Value::Array(vec![
             "Tool-1".into(),
@@ -261,13 +278,13 @@ mod tests {
             mode: u32,
             owner: Option<String>,
         }
-        let mut args = Args::new();
+        let mut args = CallBody::new("T", "m");
         args.push_kwargs(&Opts {
             mode: 0o600,
             owner: None,
         })
         .unwrap();
-        let body = encode_call("T", "m", &args);
+        let body = args.finish();
         let value: Value = decode(&body).unwrap();
         assert_eq!(
             value[3],
@@ -280,7 +297,27 @@ mod tests {
 
     #[test]
     fn kwargs_must_be_a_map() {
-        assert!(Args::new().push_kwargs(&[1, 2]).is_err());
+        assert!(CallBody::new("T", "m").push_kwargs(&[1, 2]).is_err());
+    }
+
+    #[test]
+    fn a_failed_argument_leaves_the_body_intact() {
+        struct Bad;
+        impl Serialize for Bad {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(2))?;
+                seq.serialize_element(&1)?;
+                Err(serde::ser::Error::custom("nope"))
+            }
+        }
+        let mut args = CallBody::new("T", "m");
+        args.push(&1).unwrap();
+        assert!(args.push(&Bad).is_err());
+        assert!(args.push_kw("x", &Bad).is_err());
+        let value: Value = decode(&args.finish()).unwrap();
+        assert_eq!(value[2], Value::Array(vec![1.into()]));
+        assert_eq!(value[3], Value::Map(vec![]));
     }
 
     #[test]

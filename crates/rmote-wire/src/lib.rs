@@ -38,8 +38,7 @@ mod frame;
 mod message;
 
 pub use body::{
-    decode, encode, encode_call, encode_sync, Args, Hello, LogRecord, PythonVersion,
-    RemoteException,
+    decode, encode, encode_sync, CallBody, Hello, LogRecord, PythonVersion, RemoteException,
 };
 pub use codec::FrameCodec;
 pub use error::Error;
