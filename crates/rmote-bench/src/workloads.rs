@@ -247,7 +247,7 @@ async fn b4(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
-async fn read(conn: &Connection, path: &Path) -> Result<Vec<u8>, String> {
+async fn read(conn: &Connection, path: &Path) -> Result<rmote_session::Bytes, String> {
     conn.call(FileSystem::read_bytes(path.to_string_lossy()))
         .await
         .map_err(|e| error_chain(&e))

@@ -177,7 +177,7 @@ impl Connection {
             }
         };
         if ok {
-            return decode(&body).map_err(|source| Error::Decode {
+            return decode(body).map_err(|source| Error::Decode {
                 call: label(),
                 source,
             });

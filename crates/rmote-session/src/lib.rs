@@ -53,6 +53,7 @@ pub use connection::{Builder, Connection, RemoteInfo};
 pub use error::{Disconnect, Error, RemoteError};
 pub use tool::{Call, Tool, ToolRef};
 
+pub use bytes::Bytes;
 pub use rmote_transport::{Exit, Local, Transport};
 pub use rmote_wire::{Compression, PythonVersion, RemoteException, Value};
 

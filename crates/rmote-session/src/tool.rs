@@ -6,6 +6,8 @@ use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -154,7 +156,7 @@ impl From<Tool> for ToolRef {
     }
 }
 
-pub(crate) type Decoder<T> = Box<dyn FnOnce(&[u8]) -> Result<T, rmote_wire::Error> + Send>;
+pub(crate) type Decoder<T> = Box<dyn FnOnce(Bytes) -> Result<T, rmote_wire::Error> + Send>;
 
 /// One call of a tool method, ready to be sent with
 /// [`Connection::call`](crate::Connection::call): the arguments are encoded
@@ -182,16 +184,18 @@ impl<T: DeserializeOwned + 'static> Call<T> {
     /// A call of `method` on `tool` whose result decodes into `T` (structs
     /// from maps by field name).
     pub fn new(tool: impl Into<ToolRef>, method: impl Into<Cow<'static, str>>) -> Call<T> {
-        Call::with_decoder(tool, method, |body| rmote_wire::decode(body))
+        Call::with_decoder(tool, method, |body| rmote_wire::decode(&body))
     }
 }
 
 impl<T> Call<T> {
-    /// A call whose result is decoded by `decode` instead of serde's default.
+    /// A call whose result is decoded by `decode` instead of serde's default;
+    /// it gets the whole result body, which it may keep slices of without
+    /// copying (see [`rmote_wire::decode_bin`]).
     pub fn with_decoder(
         tool: impl Into<ToolRef>,
         method: impl Into<Cow<'static, str>>,
-        decode: impl FnOnce(&[u8]) -> Result<T, rmote_wire::Error> + Send + 'static,
+        decode: impl FnOnce(Bytes) -> Result<T, rmote_wire::Error> + Send + 'static,
     ) -> Call<T> {
         let tool: ToolRef = tool.into();
         let method: Cow<'static, str> = method.into();
@@ -268,6 +272,14 @@ impl<T> Call<T> {
     /// `Tool.method`, for messages.
     pub fn label(&self) -> String {
         format!("{}.{}", self.tool.name(), self.method)
+    }
+}
+
+impl Call<Bytes> {
+    /// A call whose result is `bytes` on the remote, returned as a slice of
+    /// the message it arrived in: a large result is not copied again.
+    pub fn bytes(tool: impl Into<ToolRef>, method: impl Into<Cow<'static, str>>) -> Call<Bytes> {
+        Call::with_decoder(tool, method, rmote_wire::decode_bin)
     }
 }
 

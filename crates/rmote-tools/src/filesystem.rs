@@ -1,8 +1,8 @@
 //! `FileSystem`: files, directories and symbolic links on the remote.
 
+use bytes::Bytes;
 use rmote_session::{Call, Tool};
 use serde::{Deserialize, Serialize};
-use serde_bytes::ByteBuf;
 
 /// The `FileSystem` tool (`python/filesystem.py`), for calling its methods
 /// directly.
@@ -28,11 +28,10 @@ pub static FILESYSTEM: Tool = Tool::new("FileSystem", include_str!("../python/fi
 pub struct FileSystem;
 
 impl FileSystem {
-    /// The contents of a file.
-    pub fn read_bytes(path: impl AsRef<str>) -> Call<Vec<u8>> {
-        Call::<ByteBuf>::new(&FILESYSTEM, "read_bytes")
-            .arg(path.as_ref())
-            .map(ByteBuf::into_vec)
+    /// The contents of a file, as a slice of the message it arrived in (no
+    /// copy; `Bytes` derefs to `[u8]`, and `Vec::from` makes it a `Vec`).
+    pub fn read_bytes(path: impl AsRef<str>) -> Call<Bytes> {
+        Call::bytes(&FILESYSTEM, "read_bytes").arg(path.as_ref())
     }
 
     /// The contents of a file as UTF-8 text, whatever the remote's locale.

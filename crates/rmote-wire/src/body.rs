@@ -238,6 +238,33 @@ pub fn encode_sync(key: &str, class_name: &str, source: &str) -> Bytes {
     Bytes::from(out)
 }
 
+/// Decodes a body that is one msgpack `bin` into the bytes it holds, without
+/// copying them (the result is a slice of `body`).
+pub fn decode_bin(body: Bytes) -> Result<Bytes, Error> {
+    let syntax = |msg: String| Error::Decode(rmp_serde::decode::Error::Syntax(msg));
+    let (start, len) = match body.first() {
+        Some(0xc4) if body.len() >= 2 => (2, body[1] as usize),
+        Some(0xc5) if body.len() >= 3 => (3, u16::from_be_bytes([body[1], body[2]]) as usize),
+        Some(0xc6) if body.len() >= 5 => (
+            5,
+            u32::from_be_bytes([body[1], body[2], body[3], body[4]]) as usize,
+        ),
+        Some(&marker) => {
+            return Err(syntax(format!(
+                "expected bytes, found msgpack marker {marker:#04x}"
+            )))
+        }
+        None => return Err(syntax("expected bytes, found an empty body".into())),
+    };
+    if body.len() != start + len {
+        return Err(syntax(format!(
+            "a bin of {len} bytes in a body of {} bytes",
+            body.len()
+        )));
+    }
+    Ok(body.slice(start..))
+}
+
 /// Decodes a body into any deserializable type (structs from maps by name).
 pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Result<T, Error> {
     rmp_serde::from_slice(body).map_err(Error::Decode)
@@ -328,6 +355,20 @@ mod tests {
             (k.as_str(), c.as_str(), s.as_str()),
             ("K", "Cls", "class Cls: pass")
         );
+    }
+
+    #[test]
+    fn bins_decode_without_copying() {
+        for len in [0usize, 5, 300, 70_000] {
+            let data = vec![7u8; len];
+            let body = encode(serde_bytes::Bytes::new(&data)).unwrap();
+            let got = decode_bin(body.clone()).unwrap();
+            assert_eq!(&got[..], &data[..]);
+            assert_eq!(got.as_ptr(), body[body.len() - len..].as_ptr());
+        }
+        assert!(decode_bin(encode("text").unwrap()).is_err());
+        assert!(decode_bin(Bytes::from_static(&[0xc4, 3, 1])).is_err());
+        assert!(decode_bin(Bytes::new()).is_err());
     }
 
     #[test]

@@ -38,7 +38,8 @@ mod frame;
 mod message;
 
 pub use body::{
-    decode, encode, encode_sync, CallBody, Hello, LogRecord, PythonVersion, RemoteException,
+    decode, decode_bin, encode, encode_sync, CallBody, Hello, LogRecord, PythonVersion,
+    RemoteException,
 };
 pub use codec::FrameCodec;
 pub use error::Error;

@@ -198,7 +198,8 @@ pub struct Assembler {
 #[derive(Debug)]
 struct Partial {
     zlib: bool,
-    buf: BytesMut,
+    chunks: Vec<Bytes>,
+    len: usize,
 }
 
 impl Assembler {
@@ -236,18 +237,25 @@ impl Assembler {
         self.held = held;
         let partial = self.partial.entry(key).or_insert_with(|| Partial {
             zlib,
-            buf: BytesMut::new(),
+            chunks: Vec::new(),
+            len: 0,
         });
         if partial.zlib != zlib {
             return Err(Error::MixedCompression);
         }
-        partial.buf.extend_from_slice(&frame.body);
+        partial.len += frame.body.len();
+        partial.chunks.push(frame.body);
         if more {
             return Ok(None);
         }
         let partial = self.partial.remove(&key).expect("entry exists");
-        self.held -= partial.buf.len();
-        self.finish(frame.kind, frame.id, zlib, partial.buf.freeze())
+        self.held -= partial.len;
+        // One copy into a buffer of the exact size: no regrowth.
+        let mut body = BytesMut::with_capacity(partial.len);
+        for chunk in &partial.chunks {
+            body.extend_from_slice(chunk);
+        }
+        self.finish(frame.kind, frame.id, zlib, body.freeze())
             .map(Some)
     }
 

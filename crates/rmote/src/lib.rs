@@ -45,7 +45,7 @@
 //! The public interface is:
 
 pub use rmote_session::{
-    Builder, Call, Compression, Connection, Disconnect, Error, Exit, Local, PythonVersion,
+    Builder, Bytes, Call, Compression, Connection, Disconnect, Error, Exit, Local, PythonVersion,
     RemoteError, RemoteException, RemoteInfo, Tool, ToolRef, Transport, Value,
 };
 pub use rmote_tools::{
