@@ -10,7 +10,7 @@ import sys
 import os
 import zlib
 import _thread
-from _struct import Struct
+from _struct import Struct, error as _StructError
 
 __name__ = 'rmote_runtime'
 PROTOCOL = 1
@@ -24,6 +24,7 @@ F_ZLIB, F_MORE = 1, 2
 HDR = Struct('>IBBI')
 BIG = 65536
 
+from _collections import deque as _deque
 try:
     from _queue import SimpleQueue as _Queue, Empty as _Empty
 except ImportError:
@@ -235,82 +236,88 @@ def encode(o):
     return parts
 
 
-class _Decoder(object):
-    __slots__ = ('b', 'p')
-
-    def __init__(self, b):
-        self.b = b
-        self.p = 0
-
-    def take(self, n):
-        p = self.p
-        q = p + n
-        if q > len(self.b):
-            raise ProtocolError('truncated msgpack body')
-        self.p = q
-        return self.b[p:q]
-
-    def num(self, c):
-        return _unpk[c](self.take(_size[c]))[0]
-
-    def value(self):
-        b = self.b
-        p = self.p
-        if p >= len(b):
-            raise ProtocolError('truncated msgpack body')
-        c = b[p]
-        self.p = p + 1
-        if c < 0x80:
-            return c
-        if c >= 0xe0:
-            return c - 256
-        if 0xa0 <= c < 0xc0:
-            return self.str(c & 0x1f)
-        if 0x90 <= c < 0xa0:
-            return [self.value() for _ in range(c & 0x0f)]
-        if c < 0x90:
-            return self.map(c & 0x0f)
-        if c == 0xc0:
-            return None
-        if c == 0xc2:
-            return False
-        if c == 0xc3:
-            return True
-        if c == 0xd9:
-            return self.str(self.take(1)[0])
-        if c == 0xda or c == 0xdb:
-            return self.str(self.num(c - 0xda + 0xcd))
-        if 0xc4 <= c <= 0xc6:
-            n = self.take(1)[0] if c == 0xc4 else self.num(c - 0xc5 + 0xcd)
-            return bytes(self.take(n))
-        if c == 0xdc or c == 0xdd:
-            return [self.value() for _ in range(self.num(c - 0xdc + 0xcd))]
-        if c == 0xde or c == 0xdf:
-            return self.map(self.num(c - 0xde + 0xcd))
-        if c in _unpk:
-            return self.num(c)
-        raise ProtocolError('msgpack type 0x%02x (extension types) is not supported' % c)
-
-    def str(self, n):
-        return str(self.take(n), 'utf-8')
-
-    def map(self, n):
-        d = {}
-        for _ in range(n):
-            k = self.value()
-            d[k] = self.value()
-        return d
-
-
 _size = {0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, 0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8}
-_unpk = dict((c, Struct('>' + f).unpack) for c, f in zip(
+_unpk = dict((c, Struct('>' + f).unpack_from) for c, f in zip(
     (0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xd0, 0xd1, 0xd2, 0xd3), 'fdBHIQbhiq'))
+_U16 = Struct('>H').unpack_from
+_U32 = Struct('>I').unpack_from
+
+
+def _unpack(b, p):
+    # One value at offset p of b (bytes, or a _Rope): (value, next offset).
+    c = b[p]
+    p += 1
+    if c < 0x80:
+        return c, p
+    if c >= 0xe0:
+        return c - 256, p
+    if 0xa0 <= c < 0xc0:
+        q = p + (c & 0x1f)
+        if q > len(b):
+            raise ProtocolError('truncated msgpack body')
+        return str(b[p:q], 'utf-8'), q
+    if c < 0xa0:
+        if c < 0x90:
+            return _unpack_map(b, p, c & 0x0f)
+        out = []
+        for _ in range(c & 0x0f):
+            v, p = _unpack(b, p)
+            out.append(v)
+        return out, p
+    if c == 0xc0:
+        return None, p
+    if c == 0xc2:
+        return False, p
+    if c == 0xc3:
+        return True, p
+    if c in _unpk:
+        q = p + _size[c]
+        if q > len(b):
+            raise ProtocolError('truncated msgpack body')
+        return _unpk[c](b[p:q])[0], q
+    if c == 0xd9 or c == 0xc4:
+        n = b[p]
+        p += 1
+    elif c == 0xda or c == 0xc5 or c == 0xdc or c == 0xde:
+        n = _U16(b[p:p + 2])[0]
+        p += 2
+    elif c == 0xdb or c == 0xc6 or c == 0xdd or c == 0xdf:
+        n = _U32(b[p:p + 4])[0]
+        p += 4
+    else:
+        raise ProtocolError('msgpack type 0x%02x (extension types) is not supported' % c)
+    if c >= 0xdc:
+        if c >= 0xde:
+            return _unpack_map(b, p, n)
+        out = []
+        for _ in range(n):
+            v, p = _unpack(b, p)
+            out.append(v)
+        return out, p
+    q = p + n
+    if q > len(b):
+        raise ProtocolError('truncated msgpack body')
+    if c >= 0xd9:
+        return str(b[p:q], 'utf-8'), q
+    return bytes(b[p:q]), q
+
+
+def _unpack_map(b, p, n):
+    d = {}
+    for _ in range(n):
+        k, p = _unpack(b, p)
+        d[k], p = _unpack(b, p)
+    return d, p
 
 
 def decode(b):
-    d = _Decoder(b)
-    v = d.value()
-    if d.p != len(b):
+    try:
+        v, p = _unpack(b, 0)
+    except IndexError:
+        raise ProtocolError('truncated msgpack body')
+    except _StructError:
+        raise ProtocolError('truncated msgpack body')
+    if p != len(b):
         raise ProtocolError('trailing bytes after msgpack body')
     return v
 
@@ -554,76 +561,95 @@ def _is_coro(o):
 
 class _Pool(object):
     # Up to CORE threads start on demand. More start only when queued calls
-    # are stuck: a monitor, alive while calls wait, adds a thread for each
-    # waiting call whenever a whole tick passes with no call completing, so
-    # blocking calls never wait for each other while quick calls share a
-    # few threads (fewer GIL hand-offs, less memory). Idle threads retire.
-    # `idle` counts waiting workers that no queued call has claimed yet.
+    # are stuck: a monitor, alive while calls wait, adds threads (doubling,
+    # up to one per waiting call) whenever a whole tick passes with no call
+    # completing. Blocking calls so never wait long for each other, while
+    # quick calls share a few threads (fewer GIL hand-offs, less memory).
+    # The tick is longer than the interpreter's GIL switch interval, so a
+    # busy reader thread alone does not look like stuck calls.
+    # The hot path takes no lock: an idle worker leaves a token in a deque
+    # (atomic under the GIL) and a submitter claims one. A token can outlive
+    # its worker's idleness (it picked up a queued call instead); the
+    # monitor covers that case too. Idle threads retire.
     CORE = 2
-    TICK = 0.002
+    TICK = 0.02
 
     def __init__(self):
         self.q = _Queue()
+        self.tokens = _deque()
         self.lock = _thread.allocate_lock()
-        self.idle = 0
         self.count = 0
-        self.backlog = 0
         self.done = 0
         self.watching = False
 
     def submit(self, job):
-        with self.lock:
-            if self.idle:
-                self.idle -= 1
-            elif self.count < self.CORE:
-                self.count += 1
-                _thread.start_new_thread(self.work, (job,))
-                return
-            else:
-                self.backlog += 1
-                if not self.watching:
-                    self.watching = True
-                    _thread.start_new_thread(self.watch, ())
+        try:
+            self.tokens.pop()
+        except IndexError:
+            with self.lock:
+                if self.count < self.CORE:
+                    self.count += 1
+                    _thread.start_new_thread(self.work, (job,))
+                    return
             self.q.put(job)
+            self.watch_soon()
+            return
+        self.q.put(job)
+        if not self.watching and self.q.qsize() > 1:
+            self.watch_soon()
+
+    def watch_soon(self):
+        with self.lock:
+            if self.watching:
+                return
+            self.watching = True
+        _thread.start_new_thread(self.watch, ())
 
     def watch(self):
         import time
         last = -1
         while True:
             time.sleep(self.TICK)
-            with self.lock:
-                if not self.backlog:
+            if self.q.empty():
+                with self.lock:
                     self.watching = False
+                # A call queued just now by a submitter that still saw the
+                # monitor running must not be left unwatched.
+                if self.q.empty():
                     return
-                if self.done == last:
-                    grow = min(self.backlog, MAX_THREADS - self.count)
-                    self.backlog -= grow
+                with self.lock:
+                    if self.watching:
+                        return
+                    self.watching = True
+                continue
+            done = self.done
+            if done == last:
+                with self.lock:
+                    grow = min(self.q.qsize(), MAX_THREADS - self.count, max(4, self.count))
                     self.count += grow
-                    for _ in range(grow):
-                        _thread.start_new_thread(self.work, (None,))
-                last = self.done
+                for _ in range(grow):
+                    _thread.start_new_thread(self.work, (None,))
+            last = done
 
     def work(self, job):
         q = self.q
         while True:
             if job is not None:
                 _run(*job)
-                job = None
-                with self.lock:
-                    self.done += 1
-                    if self.backlog:
-                        self.backlog -= 1
-                    else:
-                        self.idle += 1
-            while job is None:
+                self.done += 1
+                self.tokens.append(1)
+            try:
+                job = q.get(timeout=30)
+            except _Empty:
                 try:
-                    job = q.get(timeout=30)
-                except _Empty:
-                    with self.lock:
-                        if self.idle:
-                            self.idle -= 1
-                            self.count -= 1
-                            return
+                    self.tokens.pop()
+                except IndexError:
+                    # Every idle token is claimed: a call is on its way.
+                    job = None
+                    continue
+                with self.lock:
+                    self.count -= 1
+                return
 
 
 _pool = _Pool()
