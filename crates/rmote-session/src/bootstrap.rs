@@ -45,7 +45,8 @@ pub(crate) struct Stage1 {
 
 impl Stage1 {
     /// The program passed with `-c`: valid Python 2 and 3, it refuses old
-    /// interpreters, reads exactly the runtime's bytes unbuffered, and runs it.
+    /// interpreters, reads exactly the runtime's bytes unbuffered, and runs
+    /// it piece by piece (NUL-separated; see `cargo xtask bundle-bootstrap`).
     pub(crate) fn program(&self) -> String {
         format!(
             "import os,sys,zlib\n\
@@ -55,7 +56,8 @@ impl Stage1 {
              c=os.read(0,n-len(b))\n \
              if not c:sys.exit({no_runtime})\n \
              b+=c\n\
-             exec(zlib.decompress(b),{{'RMOTE':{{'nonce':'{nonce}','max_frame':{max_frame},'max_message':{max_message},'compress':{compress},'log_level':{log_level},'max_threads':{max_threads}}}}})\n",
+             g={{'RMOTE':{{'nonce':'{nonce}','max_frame':{max_frame},'max_message':{max_message},'compress':{compress},'log_level':{log_level},'max_threads':{max_threads}}}}}\n\
+             for s in zlib.decompress(b).split(b'\\0'):exec(s,g)\n",
             too_old = EXIT_TOO_OLD,
             no_runtime = EXIT_NO_RUNTIME,
             len = runtime().len(),
