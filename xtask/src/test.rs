@@ -5,8 +5,16 @@
 use std::process::Command;
 
 /// Sets up prerequisites, then runs `cargo test --workspace` with `args`.
+///
+/// The ssh tests start their own `sshd` (a private config, generated keys, a
+/// free port on 127.0.0.1); this only makes sure the programs exist.
 pub fn run(args: &[String]) -> Result<(), String> {
     ensure_program("python3", "python3")?;
+    ensure_program("ssh", "openssh-client")?;
+    ensure_program("ssh-keygen", "openssh-client")?;
+    ensure_path("/usr/sbin/sshd", "openssh-server")?;
+    ensure_program("sudo", "sudo")?;
+    ensure_program("unshare", "util-linux")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(super::workspace_root())
@@ -43,6 +51,14 @@ fn ensure_program(program: &str, package: &str) -> Result<(), String> {
         "the tests need `{program}` (Debian package {package}) and it could not be installed; \
          install it and run again"
     ))
+}
+
+/// Like [`ensure_program`], for a program outside `PATH` (sshd).
+fn ensure_path(path: &str, package: &str) -> Result<(), String> {
+    if std::path::Path::new(path).exists() {
+        return Ok(());
+    }
+    ensure_program(path, package)
 }
 
 fn found(program: &str) -> bool {

@@ -70,11 +70,19 @@ impl Stage1 {
         )
     }
 
+    /// The program as one line of safe characters: it survives any shell
+    /// (sh, bash, zsh, fish, csh) and any quoting layer unchanged, because it
+    /// holds no quote, backslash, `$`, `!` or newline of its own.
+    pub(crate) fn one_line(&self) -> String {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(self.program());
+        format!("exec(__import__(\"base64\").b64decode(\"{encoded}\"))")
+    }
+
     /// The interpreter's arguments: `python_args`, then `-c PROGRAM`.
     pub(crate) fn argv(&self, python_args: &[OsString]) -> Vec<OsString> {
         let mut argv = python_args.to_vec();
         argv.push("-c".into());
-        argv.push(self.program().into());
+        argv.push(self.one_line().into());
         argv
     }
 }
@@ -166,6 +174,17 @@ mod tests {
             log_level: 30,
             max_threads: 4,
         }
+    }
+
+    #[test]
+    fn the_one_line_form_needs_no_quoting_care() {
+        let line = settings().one_line();
+        assert!(line.len() < 600, "{} bytes", line.len());
+        assert!(
+            line.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_().\"+/=".contains(c)),
+            "{line}"
+        );
     }
 
     #[test]

@@ -447,12 +447,17 @@ impl Builder {
                 found,
             };
         }
-        let mut reason = match self.transport.explain(&exit) {
-            Some(explained) => format!("{explained} ({exit})"),
-            None if code == Some(bootstrap::EXIT_NO_RUNTIME) => {
-                format!("its stdin closed before the runtime arrived ({exit})")
-            }
-            None => format!("the interpreter exited before it was ready ({exit})"),
+        if let Some(failure) = self.transport.explain(&exit) {
+            return Error::Unreachable {
+                remote: remote.to_string(),
+                failure,
+                exit,
+            };
+        }
+        let mut reason = if code == Some(bootstrap::EXIT_NO_RUNTIME) {
+            format!("its stdin closed before the runtime arrived ({exit})")
+        } else {
+            format!("the interpreter exited before it was ready ({exit})")
         };
         if !output.is_empty() {
             reason.push_str("; output: ");

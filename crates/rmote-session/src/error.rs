@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmote_transport::Exit;
+use rmote_transport::{Exit, Failure};
 use rmote_wire::{RemoteException, Value};
 
 /// Everything a connection or a call can fail with.
@@ -29,6 +29,18 @@ pub enum Error {
         remote: String,
         /// What went wrong, with the remote's stderr.
         reason: String,
+    },
+    /// The transport could not reach or start the interpreter, for a reason
+    /// it recognized: refused authentication, an unknown or changed host key,
+    /// a refused connection, a missing interpreter, a password prompt.
+    #[error("{remote}: {failure}")]
+    Unreachable {
+        /// What was being started.
+        remote: String,
+        /// What went wrong.
+        failure: Failure,
+        /// The exit status and stderr that show it.
+        exit: Exit,
     },
     /// The remote Python is older than the runtime supports.
     #[error("{remote} runs Python {found}; rmote needs Python 3.6 or newer")]
@@ -118,6 +130,17 @@ impl Error {
             Error::Timeout { .. } | Error::ConnectTimeout { .. } => Some(io::ErrorKind::TimedOut),
             Error::Disconnected(_) => Some(io::ErrorKind::BrokenPipe),
             Error::Spawn { source, .. } if source.is_not_found() => Some(io::ErrorKind::NotFound),
+            Error::Unreachable { failure, .. } => Some(match failure {
+                Failure::AuthenticationRefused { .. }
+                | Failure::BecomePasswordRequired { .. }
+                | Failure::BecomeRefused { .. } => io::ErrorKind::PermissionDenied,
+                Failure::ConnectionRefused { .. } => io::ErrorKind::ConnectionRefused,
+                Failure::HostUnreachable { .. } => io::ErrorKind::HostUnreachable,
+                Failure::InterpreterNotFound { .. } | Failure::UnknownHost { .. } => {
+                    io::ErrorKind::NotFound
+                }
+                _ => io::ErrorKind::Other,
+            }),
             _ => None,
         }
     }

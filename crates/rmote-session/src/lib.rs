@@ -54,7 +54,9 @@ pub use error::{Disconnect, Error, RemoteError};
 pub use tool::{Call, Tool, ToolRef};
 
 pub use bytes::Bytes;
-pub use rmote_transport::{Exit, Local, Transport};
+pub use rmote_transport::{
+    Become, Endpoint, Exit, Failure, HostKeyChecking, Local, Ssh, Transport,
+};
 pub use rmote_wire::{Compression, PythonVersion, RemoteException, Value};
 
 /// The protocol version this controller speaks (PROTOCOL.md).
@@ -68,5 +70,5 @@ pub fn runtime_bundle_len() -> usize {
 /// The whole bootstrap with default settings, in bytes: the stage-1 program
 /// on the command line plus the stage-2 runtime written to stdin.
 pub fn bootstrap_len() -> usize {
-    bootstrap::default_stage1().program().len() + bootstrap::runtime().len()
+    bootstrap::default_stage1().one_line().len() + bootstrap::runtime().len()
 }

@@ -15,6 +15,22 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A destination or jump host that cannot be parsed.
+    #[error("invalid ssh destination `{text}`: {why}")]
+    Destination {
+        /// What was given.
+        text: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The private directory for ssh control sockets is unsafe or unusable.
+    #[error("cannot use {path} for ssh control sockets: {why}")]
+    ControlDir {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
 }
 
 impl Error {
@@ -22,6 +38,7 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         match self {
             Error::Spawn { source, .. } => source.kind() == io::ErrorKind::NotFound,
+            _ => false,
         }
     }
 }

@@ -25,12 +25,20 @@
 //! The public interface is:
 
 mod error;
+mod failure;
 mod local;
+mod privilege;
 mod process;
+pub mod quote;
+mod ssh;
 
 pub use error::Error;
+pub use failure::Failure;
 pub use local::Local;
+pub use privilege::Become;
 pub use process::{Exit, Process};
+pub use quote::quote;
+pub use ssh::{Endpoint, HostKeyChecking, Ssh};
 
 use std::ffi::OsString;
 use std::fmt::Debug;
@@ -48,7 +56,7 @@ pub trait Transport: Debug + Send + Sync {
     /// transport can tell more than the bare exit status (a missing
     /// interpreter, refused authentication). `None` leaves the generic
     /// explanation.
-    fn explain(&self, exit: &Exit) -> Option<String> {
+    fn explain(&self, exit: &Exit) -> Option<Failure> {
         let _ = exit;
         None
     }

@@ -1,25 +1,31 @@
-//! The interpreter as a local child process, optionally behind a wrapper
-//! command (`sudo -n --`, `chroot DIR`, `docker exec -i NAME`).
+//! The interpreter as a local child process, optionally behind a command
+//! that passes stdin and stdout through (`chroot DIR`, `docker exec -i NAME`,
+//! `kubectl exec -i POD --`, `nsenter …`), and optionally as another user
+//! (`sudo -n`, `doas -n`).
 
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 use std::process::Stdio;
 
-use crate::{Error, Exit, Process, Transport};
+use crate::{Become, Error, Exit, Failure, Process, Transport};
 
 /// A local interpreter, started as a child process.
 ///
 /// ```
-/// use rmote_transport::Local;
+/// use rmote_transport::{Become, Local};
 /// let python = Local::new().python("/usr/bin/python3.11").env("LC_ALL", "C");
-/// let through_sudo = Local::new().wrapper(["sudo", "-n", "--"]);
+/// let as_root = Local::new().with_become(Become::sudo());
+/// let in_container = Local::docker("web-1");
+/// let in_root = Local::chroot("/srv/roots/debian");
 /// ```
 #[derive(Debug, Clone)]
 pub struct Local {
     wrapper: Vec<OsString>,
+    become_: Option<Become>,
     python: OsString,
     env: Vec<(OsString, OsString)>,
     current_dir: Option<PathBuf>,
+    label: Option<String>,
 }
 
 impl Local {
@@ -27,10 +33,74 @@ impl Local {
     pub fn new() -> Local {
         Local {
             wrapper: Vec::new(),
+            become_: None,
             python: "python3".into(),
             env: Vec::new(),
             current_dir: None,
+            label: None,
         }
+    }
+
+    /// Any command that runs its arguments with stdin and stdout passed
+    /// through: the interpreter and its arguments are appended to `argv`.
+    pub fn command<I, S>(argv: I) -> Local
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        Local::new().wrapper(argv)
+    }
+
+    /// `docker exec -i CONTAINER python3 …`.
+    pub fn docker(container: impl Into<OsString>) -> Local {
+        Local::command([
+            "docker".into(),
+            "exec".into(),
+            "-i".into(),
+            container.into(),
+        ])
+        .label("docker container".to_string())
+    }
+
+    /// `podman exec -i CONTAINER python3 …`.
+    pub fn podman(container: impl Into<OsString>) -> Local {
+        Local::command([
+            "podman".into(),
+            "exec".into(),
+            "-i".into(),
+            container.into(),
+        ])
+        .label("podman container".to_string())
+    }
+
+    /// `kubectl exec -i POD -- python3 …` (add `-c`, `-n` through
+    /// [`Local::command`] when needed).
+    pub fn kubectl(pod: impl Into<OsString>) -> Local {
+        Local::command([
+            "kubectl".into(),
+            "exec".into(),
+            "-i".into(),
+            pod.into(),
+            OsString::from("--"),
+        ])
+        .label("kubernetes pod".to_string())
+    }
+
+    /// `chroot DIR python3 …` (needs root).
+    pub fn chroot(root: impl Into<OsString>) -> Local {
+        Local::command([OsString::from("chroot"), root.into()]).label("chroot".to_string())
+    }
+
+    /// `nsenter --target PID --all python3 …`: the namespaces of a running
+    /// process (a container's, for instance; needs root).
+    pub fn nsenter(pid: u32) -> Local {
+        Local::command([
+            "nsenter".into(),
+            "--target".into(),
+            OsString::from(pid.to_string()),
+            "--all".into(),
+        ])
+        .label(format!("namespaces of pid {pid}"))
     }
 
     /// The interpreter to run (a name looked up in `PATH`, or a path).
@@ -41,13 +111,19 @@ impl Local {
 
     /// Runs the interpreter through this command: the interpreter and its
     /// arguments are appended to it. The command must pass stdin and stdout
-    /// through unchanged (`sudo -n --`, `chroot DIR`, `docker exec -i NAME`).
+    /// through unchanged.
     pub fn wrapper<I, S>(mut self, argv: I) -> Local
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
     {
         self.wrapper = argv.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Runs the interpreter as another user (inside the wrapper, if any).
+    pub fn with_become(mut self, become_: Become) -> Local {
+        self.become_ = Some(become_);
         self
     }
 
@@ -67,6 +143,22 @@ impl Local {
     pub fn python_path(&self) -> &OsStr {
         &self.python
     }
+
+    fn label(mut self, label: String) -> Local {
+        self.label = Some(label);
+        self
+    }
+
+    /// The full command line, interpreter arguments included.
+    pub fn argv(&self, python_args: &[OsString]) -> Vec<OsString> {
+        let mut argv = self.wrapper.clone();
+        if let Some(b) = &self.become_ {
+            argv.extend(b.argv());
+        }
+        argv.push(self.python.clone());
+        argv.extend(python_args.iter().cloned());
+        argv
+    }
 }
 
 impl Default for Local {
@@ -77,11 +169,10 @@ impl Default for Local {
 
 impl Transport for Local {
     fn spawn(&self, python_args: &[OsString]) -> Result<Process, Error> {
-        let mut argv = self.wrapper.iter().chain(std::iter::once(&self.python));
-        let program = argv.next().expect("the interpreter is always present");
+        let argv = self.argv(python_args);
+        let program = &argv[0];
         let mut cmd = tokio::process::Command::new(program);
-        cmd.args(argv)
-            .args(python_args)
+        cmd.args(&argv[1..])
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -99,24 +190,33 @@ impl Transport for Local {
 
     fn describe(&self) -> String {
         let python = self.python.to_string_lossy();
-        match self.wrapper.first() {
-            None => format!("{python} (local)"),
-            Some(first) => format!("{python} (local, through {})", first.to_string_lossy()),
+        let mut out = match (&self.label, self.wrapper.first()) {
+            (Some(label), _) => {
+                let target = self
+                    .wrapper
+                    .last()
+                    .map(|s| s.to_string_lossy().into_owned());
+                format!("{python} ({label} {})", target.unwrap_or_default())
+            }
+            (None, None) => format!("{python} (local)"),
+            (None, Some(first)) => format!("{python} (local, through {})", first.to_string_lossy()),
+        };
+        if let Some(b) = &self.become_ {
+            out.push_str(&format!(" via {}", b.tool()));
         }
+        out
     }
 
-    fn explain(&self, exit: &Exit) -> Option<String> {
+    fn explain(&self, exit: &Exit) -> Option<Failure> {
+        if let Some(failure) = self.become_.as_ref().and_then(|b| b.explain(exit)) {
+            return Some(failure);
+        }
         // Behind a wrapper, a missing interpreter is reported by the wrapper or
         // a shell with status 127 (or 126 when it is not executable).
         match exit.status.and_then(|s| s.code()) {
-            Some(127) => Some(format!(
-                "interpreter `{}` not found",
-                self.python.to_string_lossy()
-            )),
-            Some(126) => Some(format!(
-                "interpreter `{}` cannot be executed",
-                self.python.to_string_lossy()
-            )),
+            Some(126 | 127) => Some(Failure::InterpreterNotFound {
+                python: self.python.to_string_lossy().into_owned(),
+            }),
             _ => None,
         }
     }

@@ -49,12 +49,20 @@ async fn a_missing_interpreter_is_a_clear_error() {
         .wrapper(["sh", "-c", "exec \"$@\"", "sh"])
         .python("/nonexistent/python3");
     let err = Connection::builder(local).connect().await.unwrap_err();
-    let text = err.to_string();
-    assert!(
-        text.contains("interpreter `/nonexistent/python3` not found"),
-        "{text}"
+    let Error::Unreachable { failure, exit, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        failure,
+        &rmote_session::Failure::InterpreterNotFound {
+            python: "/nonexistent/python3".into()
+        }
     );
-    assert!(text.contains("exit status 127"), "{text}");
+    assert_eq!(exit.status.and_then(|s| s.code()), Some(127));
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent/python3 (local, through sh): interpreter `/nonexistent/python3` not found on the remote"
+    );
 }
 
 #[tokio::test]
