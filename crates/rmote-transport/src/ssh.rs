@@ -530,8 +530,18 @@ pub fn explain(
                 .to_string();
             return Some(Failure::UnknownHost { host: name });
         }
-        if find("Connection refused").is_some() {
-            return Some(Failure::ConnectionRefused { destination: dest });
+        // "ssh: connect to host H port P: ..." names the hop that failed,
+        // which is not the destination when jump hosts are involved.
+        let who = |line: &str| {
+            line.split_once("connect to host ")
+                .and_then(|(_, rest)| rest.split_once(": "))
+                .and_then(|(target, _)| target.split_once(" port "))
+                .map_or(dest.clone(), |(h, p)| format!("{h}:{p}"))
+        };
+        if let Some(line) = find("Connection refused") {
+            return Some(Failure::ConnectionRefused {
+                destination: who(line),
+            });
         }
         for needle in [
             "No route to host",
@@ -542,7 +552,7 @@ pub fn explain(
         ] {
             if let Some(line) = find(needle) {
                 return Some(Failure::HostUnreachable {
-                    destination: dest,
+                    destination: who(line),
                     detail: line.to_string(),
                 });
             }
@@ -662,7 +672,17 @@ mod tests {
                 "ssh: connect to host 10.0.0.1 port 22: Connection refused"
             ),
             Some(Failure::ConnectionRefused {
-                destination: "root@10.0.0.1:22".into()
+                destination: "10.0.0.1:22".into()
+            })
+        );
+        // Through a jump host, the refusing hop is named, not the destination.
+        assert_eq!(
+            check(
+                255,
+                "ssh: connect to host 10.9.9.9 port 2201: Connection refused\nConnection closed by UNKNOWN port 65535"
+            ),
+            Some(Failure::ConnectionRefused {
+                destination: "10.9.9.9:2201".into()
             })
         );
         assert!(matches!(

@@ -45,8 +45,9 @@
 //! The public interface is:
 
 pub use rmote_session::{
-    Builder, Bytes, Call, Compression, Connection, Disconnect, Error, Exit, Local, PythonVersion,
-    RemoteError, RemoteException, RemoteInfo, Tool, ToolRef, Transport, Value,
+    Become, Builder, Bytes, Call, Compression, Connection, Disconnect, Endpoint, Error, Exit,
+    Failure, HostKeyChecking, Local, PythonVersion, RemoteError, RemoteException, RemoteInfo,
+    Ssh, Tool, ToolRef, Transport, Value,
 };
 pub use rmote_tools::{
     Completed, Exec, FileSystem, Level, Logger, ProcessFailure, ProcessTimeout, Quit, Stat,
