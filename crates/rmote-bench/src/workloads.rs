@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures_util::future::{join_all, try_join_all};
-use rmote_session::{Call, Connection, Local, Tool};
+use rmote_session::{Call, Connection, HostKeyChecking, Local, Ssh, Tool};
 use rmote_tools::FileSystem;
 
 use crate::measure::{self, emit, unsupported, Metric};
@@ -66,16 +66,20 @@ impl Args {
 }
 
 pub async fn run(args: &Args) -> Result<(), String> {
-    if args.transport != "local" {
+    if args.transport != "local" && args.transport != "ssh" {
+        return Err(format!("unknown transport {}", args.transport));
+    }
+    if args.bench == "bytes" && args.transport != "local" {
         unsupported(
             "default",
-            &args.bench,
+            "bytes",
             &args.transport,
             args.run,
-            "only the local transport is implemented so far",
+            "measured over local only",
         );
         return Ok(());
     }
+    let _ = TRANSPORT.set(args.transport.clone());
     match args.bench.as_str() {
         "B1" => b1(args).await,
         "B2" => b2(args).await,
@@ -98,7 +102,35 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| "/tmp/bench-data".into())
 }
 
+/// The transport of this run (`--transport`).
+static TRANSPORT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// A connection over this run's transport. Over ssh: the harness's loopback
+/// sshd, with the same options its peers get (`StrictHostKeyChecking=no`,
+/// `UserKnownHostsFile=/dev/null`, `LogLevel=ERROR`, `BatchMode=yes`,
+/// `IdentitiesOnly=yes`); rmote adds `-T` and `ServerAliveInterval=15`,
+/// `ServerAliveCountMax=4`, and no compression.
 async fn connect() -> Result<Connection, String> {
+    if TRANSPORT.get().map(String::as_str) == Some("ssh") {
+        let env =
+            |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+        let port = env("BENCH_SSH_PORT", "2222")
+            .parse()
+            .map_err(|_| "BENCH_SSH_PORT is not a port".to_string())?;
+        let ssh = Ssh::new(format!(
+            "{}@{}",
+            env("BENCH_SSH_USER", "root"),
+            env("BENCH_SSH_HOST", "127.0.0.1")
+        ))
+        .port(port)
+        .identity(env("BENCH_SSH_KEY", "/tmp/bench-ssh/id_ed25519"))
+        .host_key_checking(HostKeyChecking::Off)
+        .python(remote_python());
+        return Connection::builder(ssh)
+            .connect()
+            .await
+            .map_err(|e| error_chain(&e));
+    }
     connect_with(Local::new().python(remote_python())).await
 }
 
