@@ -1246,10 +1246,19 @@ def _setup():
         del sys.path[0]
     RFD = os.dup(0)
     WFD = os.dup(1)
-    null = os.open(os.devnull, os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
-    os.close(null)
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        # A minimal root without /dev: stdin reads EOF from a closed pipe,
+        # and what children print goes to stderr (the controller's tail).
+        r, w = os.pipe()
+        os.close(w)
+        os.dup2(r, 0)
+        os.close(r)
+        os.dup2(2, 1)
     try:
         import fcntl
         for fd in (RFD, WFD):

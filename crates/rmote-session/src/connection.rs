@@ -457,7 +457,7 @@ impl Builder {
         let mut reason = if code == Some(bootstrap::EXIT_NO_RUNTIME) {
             format!("its stdin closed before the runtime arrived ({exit})")
         } else {
-            format!("the interpreter exited before it was ready ({exit})")
+            format!("it exited before the interpreter was ready ({exit})")
         };
         if !output.is_empty() {
             reason.push_str("; output: ");

@@ -53,42 +53,38 @@ impl Local {
 
     /// `docker exec -i CONTAINER python3 …`.
     pub fn docker(container: impl Into<OsString>) -> Local {
-        Local::command([
-            "docker".into(),
-            "exec".into(),
-            "-i".into(),
-            container.into(),
-        ])
-        .label("docker container".to_string())
+        let container = container.into();
+        let label = format!("docker container {}", container.to_string_lossy());
+        Local::command(["docker".into(), "exec".into(), "-i".into(), container]).label(label)
     }
 
     /// `podman exec -i CONTAINER python3 …`.
     pub fn podman(container: impl Into<OsString>) -> Local {
-        Local::command([
-            "podman".into(),
-            "exec".into(),
-            "-i".into(),
-            container.into(),
-        ])
-        .label("podman container".to_string())
+        let container = container.into();
+        let label = format!("podman container {}", container.to_string_lossy());
+        Local::command(["podman".into(), "exec".into(), "-i".into(), container]).label(label)
     }
 
     /// `kubectl exec -i POD -- python3 …` (add `-c`, `-n` through
     /// [`Local::command`] when needed).
     pub fn kubectl(pod: impl Into<OsString>) -> Local {
+        let pod = pod.into();
+        let label = format!("kubernetes pod {}", pod.to_string_lossy());
         Local::command([
             "kubectl".into(),
             "exec".into(),
             "-i".into(),
-            pod.into(),
+            pod,
             OsString::from("--"),
         ])
-        .label("kubernetes pod".to_string())
+        .label(label)
     }
 
     /// `chroot DIR python3 …` (needs root).
     pub fn chroot(root: impl Into<OsString>) -> Local {
-        Local::command([OsString::from("chroot"), root.into()]).label("chroot".to_string())
+        let root = root.into();
+        let label = format!("chroot {}", root.to_string_lossy());
+        Local::command([OsString::from("chroot"), root]).label(label)
     }
 
     /// `nsenter --target PID --all python3 …`: the namespaces of a running
@@ -111,13 +107,15 @@ impl Local {
 
     /// Runs the interpreter through this command: the interpreter and its
     /// arguments are appended to it. The command must pass stdin and stdout
-    /// through unchanged.
+    /// through unchanged. It replaces the wrapper of a constructor such as
+    /// [`Local::docker`], and the description that came with it.
     pub fn wrapper<I, S>(mut self, argv: I) -> Local
     where
         I: IntoIterator<Item = S>,
         S: Into<OsString>,
     {
         self.wrapper = argv.into_iter().map(Into::into).collect();
+        self.label = None;
         self
     }
 
@@ -188,21 +186,18 @@ impl Transport for Local {
         Ok(Process::new(child, self.describe()))
     }
 
+    /// `python3 (local)`, `python3 (local, through unshare)`,
+    /// `python3 (docker container web-1)`, `python3 (chroot /srv/root) via
+    /// sudo -u backup`.
     fn describe(&self) -> String {
         let python = self.python.to_string_lossy();
         let mut out = match (&self.label, self.wrapper.first()) {
-            (Some(label), _) => {
-                let target = self
-                    .wrapper
-                    .last()
-                    .map(|s| s.to_string_lossy().into_owned());
-                format!("{python} ({label} {})", target.unwrap_or_default())
-            }
+            (Some(label), _) => format!("{python} ({label})"),
             (None, None) => format!("{python} (local)"),
             (None, Some(first)) => format!("{python} (local, through {})", first.to_string_lossy()),
         };
         if let Some(b) = &self.become_ {
-            out.push_str(&format!(" via {}", b.tool()));
+            out.push_str(&format!(" via {b}"));
         }
         out
     }

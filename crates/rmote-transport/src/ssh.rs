@@ -470,7 +470,7 @@ impl Transport for Ssh {
             out.push_str(&format!(" via {hop}"));
         }
         if let Some(b) = &self.become_ {
-            out.push_str(&format!(" as {}", b.tool()));
+            out.push_str(&format!(" via {b}"));
         }
         out
     }

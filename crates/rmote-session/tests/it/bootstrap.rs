@@ -126,7 +126,7 @@ async fn a_remote_that_exits_without_reading_its_input() {
     let err = Connection::builder(local).connect().await.unwrap_err();
     assert!(
         err.to_string().ends_with(
-            "the interpreter exited before it was ready (exit status 3; stderr: no python here)"
+            "it exited before the interpreter was ready (exit status 3; stderr: no python here)"
         ),
         "{err}"
     );

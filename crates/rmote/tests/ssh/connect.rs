@@ -18,13 +18,23 @@ async fn connect(ssh: Ssh) -> Connection {
 #[tokio::test]
 async fn a_call_over_ssh() {
     let conn = connect(sshd().ssh()).await;
-    let hostname = conn.call(FileSystem::read_str("/etc/hostname")).await.unwrap();
+    let hostname = conn
+        .call(FileSystem::read_str("/etc/hostname"))
+        .await
+        .unwrap();
     assert_eq!(hostname, std::fs::read_to_string("/etc/hostname").unwrap());
     let info = conn.remote_info().clone();
     assert_eq!(info.python.major, 3);
-    assert!(conn.remote().contains("on root@127.0.0.1:"), "{}", conn.remote());
+    assert!(
+        conn.remote().contains("on root@127.0.0.1:"),
+        "{}",
+        conn.remote()
+    );
     // The remote interpreter is a child of sshd's session, not of this test.
-    let ppid: u32 = conn.call(rmote::Call::new(&crate::WHO, "ppid")).await.unwrap();
+    let ppid: u32 = conn
+        .call(rmote::Call::new(&crate::WHO, "ppid"))
+        .await
+        .unwrap();
     assert_ne!(ppid, std::process::id());
     let exit = conn.close().await;
     assert_eq!(exit.status.and_then(|s| s.code()), Some(0));
@@ -50,7 +60,12 @@ async fn user_and_port_in_the_destination_or_as_options() {
 
 #[tokio::test]
 async fn the_remote_interpreter_can_be_chosen() {
-    let conn = connect(sshd().ssh().python("/root/.pyenv/versions/3.9.18/bin/python3")).await;
+    let conn = connect(
+        sshd()
+            .ssh()
+            .python("/root/.pyenv/versions/3.9.18/bin/python3"),
+    )
+    .await;
     assert_eq!(conn.remote_info().python.minor, 9);
     assert_eq!(
         conn.remote_info().executable,
@@ -135,7 +150,11 @@ async fn a_config_file_can_name_the_host() {
 async fn become_over_ssh() {
     let conn = connect(sshd().ssh().with_become(Become::sudo().user("nobody"))).await;
     assert_eq!(conn.call(uid()).await.unwrap(), 65534);
-    assert!(conn.remote().ends_with("as sudo"), "{}", conn.remote());
+    assert!(
+        conn.remote().ends_with("via sudo -u nobody"),
+        "{}",
+        conn.remote()
+    );
 }
 
 #[tokio::test]

@@ -30,7 +30,11 @@ fn failure(err: &Error) -> &Failure {
 #[tokio::test]
 async fn a_wrong_key_is_authentication_refused() {
     let server = sshd();
-    let err = fails(server.ssh().identity(&server.wrong_key), Duration::from_secs(15)).await;
+    let err = fails(
+        server.ssh().identity(&server.wrong_key),
+        Duration::from_secs(15),
+    )
+    .await;
     assert_eq!(
         failure(&err),
         &Failure::AuthenticationRefused {
@@ -116,7 +120,9 @@ async fn a_missing_interpreter_is_named() {
 #[tokio::test]
 async fn an_old_python_is_refused_with_its_version() {
     let err = fails(
-        sshd().ssh().python("/root/.pyenv/versions/2.7.18/bin/python"),
+        sshd()
+            .ssh()
+            .python("/root/.pyenv/versions/2.7.18/bin/python"),
         Duration::from_secs(15),
     )
     .await;

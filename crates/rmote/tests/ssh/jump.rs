@@ -22,7 +22,11 @@ async fn a_chain_of_jump_hosts() {
             .await
             .unwrap_or_else(|e| panic!("{hops} hops: {e}\n{}", server.log()));
         assert_eq!(conn.call(uid()).await.unwrap(), 0);
-        assert!(conn.remote().contains(" via root@127.0.0.1:"), "{}", conn.remote());
+        assert!(
+            conn.remote().contains(" via root@127.0.0.1:"),
+            "{}",
+            conn.remote()
+        );
         conn.close().await;
     }
 }
@@ -51,7 +55,11 @@ async fn a_dead_jump_host_is_reported() {
 async fn control_master_makes_reconnecting_cheaper() {
     let server = sshd();
     let dir = tempfile::tempdir().unwrap();
-    let ssh = || server.ssh().control_master_in(dir.path(), Duration::from_secs(30));
+    let ssh = || {
+        server
+            .ssh()
+            .control_master_in(dir.path(), Duration::from_secs(30))
+    };
     let mut times = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();

@@ -30,12 +30,18 @@ const SSHD: &str = "/usr/sbin/sshd";
 /// The shared server, started on first use.
 pub fn sshd() -> &'static Sshd {
     static SERVER: OnceLock<Sshd> = OnceLock::new();
-    SERVER.get_or_init(|| Sshd::start().unwrap_or_else(|why| panic!("cannot run the ssh tests: {why}")))
+    SERVER.get_or_init(|| {
+        Sshd::start().unwrap_or_else(|why| panic!("cannot run the ssh tests: {why}"))
+    })
 }
 
 impl Sshd {
     fn start() -> Result<Sshd, String> {
-        for (path, package) in [(SSHD, "openssh-server"), ("/usr/bin/ssh", "openssh-client"), ("/usr/bin/ssh-keygen", "openssh-client")] {
+        for (path, package) in [
+            (SSHD, "openssh-server"),
+            ("/usr/bin/ssh", "openssh-client"),
+            ("/usr/bin/ssh-keygen", "openssh-client"),
+        ] {
             if !Path::new(path).exists() {
                 return Err(format!(
                     "{path} is missing: install {package} (`cargo xtask test` does it)"
@@ -47,7 +53,9 @@ impl Sshd {
         let keygen = |name: &str| -> Result<PathBuf, String> {
             let path = dir.join(name);
             if !path.exists() {
-                run(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"]).arg(&path))?;
+                run(Command::new("ssh-keygen")
+                    .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+                    .arg(&path))?;
             }
             Ok(path)
         };
@@ -57,7 +65,11 @@ impl Sshd {
         let client_pub = read(&key.with_extension("pub"))?;
         std::fs::write(dir.join("authorized_keys"), &client_pub).map_err(|e| e.to_string())?;
         let host_key_pub = read(&host_key.with_extension("pub"))?;
-        let host_key_pub = host_key_pub.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+        let host_key_pub = host_key_pub
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ");
 
         let port = free_port()?;
         let config = dir.join("sshd_config");
