@@ -92,6 +92,16 @@ pub enum Error {
         /// The deadline.
         after: Duration,
     },
+    /// A host of a [`FanOut`](crate::FanOut) did not connect and finish its
+    /// work within the fan-out's per-host deadline. Its work was dropped
+    /// (cancelling its calls) and its interpreter ended.
+    #[error("{host} did not finish within {after:?}")]
+    HostDeadline {
+        /// The host's name in the fan-out.
+        host: String,
+        /// The deadline.
+        after: Duration,
+    },
     /// The arguments of a call are larger than the connection accepts.
     #[error("the arguments of {call} are {len} bytes, over the limit of {max}")]
     TooLarge {
@@ -127,7 +137,9 @@ impl Error {
     pub fn io_kind(&self) -> Option<io::ErrorKind> {
         match self {
             Error::Remote(e) => e.io_kind(),
-            Error::Timeout { .. } | Error::ConnectTimeout { .. } => Some(io::ErrorKind::TimedOut),
+            Error::Timeout { .. } | Error::ConnectTimeout { .. } | Error::HostDeadline { .. } => {
+                Some(io::ErrorKind::TimedOut)
+            }
             Error::Disconnected(_) => Some(io::ErrorKind::BrokenPipe),
             Error::Spawn { source, .. } if source.is_not_found() => Some(io::ErrorKind::NotFound),
             Error::Unreachable { failure, .. } => Some(match failure {

@@ -44,6 +44,7 @@ mod connection;
 mod core;
 mod driver;
 mod error;
+mod fanout;
 mod log;
 mod outbox;
 mod reader;
@@ -51,6 +52,7 @@ mod tool;
 
 pub use connection::{Builder, Connection, RemoteInfo};
 pub use error::{Disconnect, Error, RemoteError};
+pub use fanout::{FanOut, Host, HostOutcome, Outcomes, Progress};
 pub use tool::{Call, Tool, ToolRef};
 
 pub use bytes::Bytes;

@@ -136,7 +136,8 @@ struct Control {
 #[derive(Debug, Clone)]
 pub struct Ssh {
     destination: Endpoint,
-    parse_error: Option<String>,
+    /// What could not be parsed (a destination or jump host), and why.
+    parse_error: Option<(String, String)>,
     identity: Option<PathBuf>,
     python: String,
     options: Vec<(String, String)>,
@@ -164,7 +165,7 @@ impl Ssh {
                     host: text.to_string(),
                     port: None,
                 },
-                Some(e.to_string()),
+                Some(unparsable(text, e)),
             ),
         };
         Ssh {
@@ -224,7 +225,8 @@ impl Ssh {
         match Endpoint::parse(hop.as_ref()) {
             Ok(e) => self.jumps.push(e),
             Err(e) => {
-                self.parse_error.get_or_insert(e.to_string());
+                self.parse_error
+                    .get_or_insert_with(|| unparsable(hop.as_ref(), e));
             }
         }
         self
@@ -293,9 +295,9 @@ impl Ssh {
     /// The whole local command line for `python_args` (what [`Transport::spawn`]
     /// runs): useful to see exactly what rmote does.
     pub fn argv(&self, python_args: &[OsString]) -> Result<Vec<OsString>, Error> {
-        if let Some(why) = &self.parse_error {
+        if let Some((text, why)) = &self.parse_error {
             return Err(Error::Destination {
-                text: self.destination.to_string(),
+                text: text.clone(),
                 why: why.clone(),
             });
         }
@@ -413,6 +415,14 @@ impl Ssh {
         argv.push("--".into());
         argv.push(hop.host.clone().into());
         Ok(Some(quote::join(&argv)))
+    }
+}
+
+/// The text that failed to parse and why, kept until `argv` reports it.
+fn unparsable(text: &str, err: Error) -> (String, String) {
+    match err {
+        Error::Destination { why, .. } => (text.to_string(), why),
+        other => (text.to_string(), other.to_string()),
     }
 }
 
@@ -641,7 +651,16 @@ mod tests {
         for bad in ["", "@host", "-oProxyCommand=evil", "host:notaport", "[::1"] {
             assert!(Ssh::new(bad).argv(&[]).is_err(), "{bad}");
         }
-        assert!(Ssh::new("h").jump("-x").argv(&[]).is_err());
+        let err = Ssh::new("h").jump("-x").argv(&[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid ssh destination `-x`: a host cannot start with `-`"
+        );
+        let err = Ssh::new("bad@:x").argv(&[]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid ssh destination `bad@:x`: the host is empty"
+        );
     }
 
     fn exit(code: i32, stderr: &str) -> Exit {

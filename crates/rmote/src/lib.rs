@@ -46,9 +46,10 @@
 
 pub use rmote_session::{
     Become, Builder, Bytes, Call, Compression, Connection, Disconnect, Endpoint, Error, Exit,
-    Failure, HostKeyChecking, Local, PythonVersion, RemoteError, RemoteException, RemoteInfo,
-    Ssh, Tool, ToolRef, Transport, Value,
+    Failure, HostKeyChecking, Local, PythonVersion, RemoteError, RemoteException, RemoteInfo, Ssh,
+    Tool, ToolRef, Transport, Value,
 };
+pub use rmote_session::{FanOut, Host, HostOutcome, Outcomes, Progress};
 pub use rmote_tools::{
     Completed, Exec, FileSystem, Level, Logger, ProcessFailure, ProcessTimeout, Quit, Stat,
 };

@@ -9,5 +9,6 @@ mod calls;
 mod cancel;
 mod common;
 mod failures;
+mod fanout;
 mod logging;
 mod values;

@@ -4,6 +4,7 @@
 
 mod connect;
 mod errors;
+mod fanout;
 mod jump;
 mod sshd;
 
@@ -30,6 +31,7 @@ class Who:
 "#,
 );
 
+/// The remote process's uid.
 pub fn uid() -> Call<u32> {
     Call::new(&WHO, "uid")
 }
