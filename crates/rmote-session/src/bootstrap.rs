@@ -75,7 +75,9 @@ impl Stage1 {
     /// holds no quote, backslash, `$`, `!` or newline of its own.
     pub(crate) fn one_line(&self) -> String {
         let encoded = base64::engine::general_purpose::STANDARD.encode(self.program());
-        format!("exec(__import__(\"base64\").b64decode(\"{encoded}\"))")
+        // binascii, not base64: base64 imports `re`, which costs milliseconds
+        // and a megabyte on every remote.
+        format!("exec(__import__(\"binascii\").a2b_base64(\"{encoded}\"))")
     }
 
     /// The interpreter's arguments: `python_args`, then `-c PROGRAM`.
