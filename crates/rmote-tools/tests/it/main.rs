@@ -6,3 +6,4 @@ mod exec;
 mod filesystem;
 mod logger;
 mod quit;
+mod roots;
