@@ -66,19 +66,47 @@ const PIECE: usize = 4000;
 
 /// Drops blank lines and full-line comments, indents by one space per level
 /// instead of four, and cuts the module into pieces separated by NUL bytes,
-/// before top-level `def`, `class` or decorator lines only. The runtime keeps
-/// docstrings and multi-line strings out, so no line is inside a string
-/// literal.
+/// before top-level `def`, `class` or decorator lines only. Code between
+/// `#@lazy` and `#@end` lines becomes one `_lazy((names…), b"…")` call: the
+/// runtime compiles it the first time one of the names it defines is used.
+/// The runtime keeps docstrings and multi-line strings out, so no line is
+/// inside a string literal.
 pub fn minify(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut piece = 0;
     let mut after_decorator = false;
+    let mut lazy: Option<(Vec<String>, String)> = None;
     for line in source.lines() {
         let body = line.trim_start_matches(' ');
+        if body == "#@lazy" {
+            lazy = Some((Vec::new(), String::new()));
+            continue;
+        }
+        if body == "#@end" {
+            let (names, code) = lazy.take().expect("#@end closes a #@lazy block");
+            let names: Vec<String> = names.iter().map(|n| format!("{n:?},")).collect();
+            let call = format!("_lazy(({}),b\"{}\")\n", names.concat(), escape(&code));
+            piece += call.len();
+            out.push_str(&call);
+            continue;
+        }
         if body.is_empty() || body.starts_with('#') {
             continue;
         }
         let indent = line.len() - body.len();
+        let min_indent = if indent % 4 == 0 { indent / 4 } else { indent };
+        let mut text: String = " ".repeat(min_indent);
+        text.push_str(body.trim_end());
+        text.push('\n');
+        if let Some((names, code)) = &mut lazy {
+            if indent == 0 {
+                if let Some(name) = defined_name(body) {
+                    names.push(name.to_string());
+                }
+            }
+            code.push_str(&text);
+            continue;
+        }
         let starts_definition = indent == 0
             && ["def ", "class ", "async def ", "@"]
                 .iter()
@@ -90,12 +118,33 @@ pub fn minify(source: &str) -> String {
         if indent == 0 {
             after_decorator = body.starts_with('@');
         }
-        let indent = if indent % 4 == 0 { indent / 4 } else { indent };
-        let before = out.len();
-        out.extend(std::iter::repeat_n(' ', indent));
-        out.push_str(body.trim_end());
-        out.push('\n');
-        piece += out.len() - before;
+        piece += text.len();
+        out.push_str(&text);
+    }
+    assert!(lazy.is_none(), "a #@lazy block is never closed");
+    out
+}
+
+/// The name a top-level `def`, `async def` or `class` line defines.
+fn defined_name(line: &str) -> Option<&str> {
+    let rest = ["def ", "async def ", "class "]
+        .iter()
+        .find_map(|p| line.strip_prefix(p))?;
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    Some(&rest[..end])
+}
+
+/// `code` as the inside of a Python bytes literal.
+fn escape(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 8);
+    for &b in code.as_bytes() {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\x{b:02x}")),
+        }
     }
     out
 }
@@ -147,6 +196,15 @@ mod tests {
         let pieces: Vec<&str> = out.split('\0').collect();
         assert_eq!(pieces.len(), 2, "{out:?}");
         assert!(pieces[1].starts_with("@dec\ndef f():"), "{out:?}");
+    }
+
+    #[test]
+    fn lazy_blocks_become_stand_ins() {
+        let src = "x = 1\n#@lazy\ndef f(a):\n    return \"q\\\\n\"\n\nclass C:\n    pass\n#@end\ny = 2\n";
+        assert_eq!(
+            minify(src),
+            "x = 1\n_lazy((\"f\",\"C\",),b\"def f(a):\\n return \\\"q\\\\\\\\n\\\"\\nclass C:\\n pass\\n\")\ny = 2\n"
+        );
     }
 
     #[test]

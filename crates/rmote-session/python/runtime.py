@@ -48,6 +48,26 @@ except ImportError:
     _CUR = _Cur()
 
 
+_lazy_lock = _thread.RLock()
+
+
+def _lazy(names, src):
+    # The bundle moves rarely needed code (errors, asyncio, logging, large
+    # messages) into strings compiled on first use: start-up compiles less.
+    # Each name stands in for the real definition until then.
+    g = globals()
+
+    def stand_in(name):
+        def stub(*args, **kwargs):
+            with _lazy_lock:
+                if g[name] is stub:
+                    exec(src, g)
+            return g[name](*args, **kwargs)
+        return stub
+    for name in names:
+        g[name] = stand_in(name)
+
+
 class ProtocolError(Exception):
     pass
 
@@ -188,6 +208,7 @@ def _pack(o, out, parts):
         _pack(_convert(o), out, parts)
 
 
+#@lazy
 def _convert(o):
     enum = sys.modules.get('enum')
     if enum is not None and isinstance(o, enum.Enum):
@@ -223,6 +244,7 @@ def _convert(o):
     if hasattr(t, 'keys') and hasattr(t, '__getitem__'):
         return dict((k, o[k]) for k in o.keys())
     raise EncodeError('cannot encode a value of type %s' % _qual(t))
+#@end
 
 
 def encode(o):
@@ -387,6 +409,7 @@ def _flush(parts, bulk):
         _exit(0)
 
 
+#@lazy
 def _fragments(kind, fid, flags, parts, total):
     flags |= F_MORE
     sent = 0
@@ -418,6 +441,7 @@ def _sample(parts, n):
         if len(out) >= n:
             break
     return out
+#@end
 
 
 def send(kind, fid, parts):
@@ -440,8 +464,10 @@ def send(kind, fid, parts):
         _flush(None, _fragments(kind, fid, flags, parts, total))
 
 
+#@lazy
 def _pays(data, level):
     return len(zlib.compress(data, level)) < len(data) - len(data) // 8
+#@end
 
 
 # ---------------------------------------------------------------- calls
@@ -657,6 +683,7 @@ _loop = []
 _loop_lock = _thread.allocate_lock()
 
 
+#@lazy
 def _get_loop():
     with _loop_lock:
         if not _loop:
@@ -738,6 +765,7 @@ async def _await(fid, coro):
         _reply_exc(fid, e)
     else:
         _reply(fid, result)
+#@end
 
 
 # ---------------------------------------------------------------- tools
@@ -823,6 +851,7 @@ def _call(fid, body):
         _pool.submit((fid, fn, args, kwargs))
 
 
+#@lazy
 def _cancel(fid):
     st = _calls.get(fid)
     if st is None:
@@ -845,11 +874,13 @@ def _cancel(fid):
 def _cancel_task(st):
     if st.task is not None:
         st.task.cancel()
+#@end
 
 
 # ---------------------------------------------------------------- errors
 
 
+#@lazy
 def _qual(t):
     mod = getattr(t, '__module__', None) or '?'
     return mod + '.' + getattr(t, '__qualname__', t.__name__)
@@ -906,6 +937,7 @@ def _format_tb(e):
         return ''.join(traceback.format_exception(type(e), e, tb))
     except Exception:
         return ''
+#@end
 
 
 # ---------------------------------------------------------------- logging
@@ -914,6 +946,7 @@ _log_level = [CFG.get('log_level', 30)]
 _log_hooked = [False]
 
 
+#@lazy
 def _record(name, level, message, exc, fn=None, line=None, func=None, created=None):
     import time
     send(LOG, _CUR.get(), encode({
@@ -954,6 +987,7 @@ def _hook_logging():
     root = logging.getLogger()
     root.addHandler(Forward())
     root.setLevel(_log_level[0])
+#@end
 
 
 class _LoggingImport(object):
@@ -977,6 +1011,7 @@ class _LoggingImport(object):
         return spec
 
 
+#@lazy
 class _HookedLoader(object):
     def __init__(self, real):
         self.real = real
@@ -991,6 +1026,7 @@ class _HookedLoader(object):
 
     def __getattr__(self, name):
         return getattr(self.real, name)
+#@end
 
 
 def log_level():
@@ -1072,11 +1108,13 @@ def _exit(code, drain=0.0):
     os._exit(code)
 
 
+#@lazy
 def _fatal(msg):
     try:
         os.write(2, ('rmote: fatal: %s\n' % msg).encode('utf-8', 'replace'))
     finally:
         _exit(92)
+#@end
 
 
 def _dispatch(kind, fid, body):
@@ -1096,6 +1134,7 @@ def _dispatch(kind, fid, body):
         send(ERR, fid, encode(_exc_body(err, False)))
 
 
+#@lazy
 class _Rope(object):
     # A large message as the list of chunks it was read in, so that it is
     # never joined: decoding slices it, and only a slice that crosses chunks
@@ -1138,6 +1177,7 @@ class _Rope(object):
 
     def join(self):
         return b''.join(self.chunks)
+#@end
 
 
 def _read_loop():
