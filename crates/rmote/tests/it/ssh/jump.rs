@@ -4,8 +4,8 @@ use std::time::{Duration, Instant};
 
 use rmote::{Connection, Error, Failure};
 
-use crate::sshd::{closed_port, sshd};
-use crate::uid;
+use crate::ssh::sshd::{closed_port, sshd};
+use crate::ssh::uid;
 
 #[tokio::test]
 async fn a_chain_of_jump_hosts() {

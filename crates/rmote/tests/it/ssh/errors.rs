@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use rmote::{Connection, Error, Failure, Ssh};
 
-use crate::sshd::{closed_port, sshd};
+use crate::ssh::sshd::{closed_port, sshd};
 
 /// Connects, expecting failure within `limit`.
 async fn fails(ssh: Ssh, limit: Duration) -> Error {

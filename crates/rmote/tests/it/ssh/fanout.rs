@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use rmote::rmote_session::{FanOut, Progress};
 use rmote::{Connection, Error, Failure};
 
-use crate::sshd::{closed_port, sshd};
-use crate::uid;
+use crate::ssh::sshd::{closed_port, sshd};
+use crate::ssh::uid;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_connections_ten_at_a_time_with_a_dead_host() {

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use rmote::{Become, Connection, Error, Failure, FileSystem, HostKeyChecking, Ssh};
 
-use crate::sshd::sshd;
-use crate::uid;
+use crate::ssh::sshd::sshd;
+use crate::ssh::uid;
 
 async fn connect(ssh: Ssh) -> Connection {
     let server = sshd();
@@ -32,7 +32,7 @@ async fn a_call_over_ssh() {
     );
     // The remote interpreter is a child of sshd's session, not of this test.
     let ppid: u32 = conn
-        .call(rmote::Call::new(&crate::WHO, "ppid"))
+        .call(rmote::Call::new(&crate::ssh::WHO, "ppid"))
         .await
         .unwrap();
     assert_ne!(ppid, std::process::id());
