@@ -43,6 +43,7 @@ mod exec;
 mod filesystem;
 mod logger;
 mod quit;
+mod service;
 
 pub use exec::{Completed, Exec, ProcessFailure, ProcessTimeout, Run, EXEC};
 pub use filesystem::{
@@ -50,3 +51,6 @@ pub use filesystem::{
 };
 pub use logger::{Level, Logger, LOGGER};
 pub use quit::{Quit, QUIT};
+pub use service::{
+    ActiveState, Converge, DaemonReload, EnabledState, Service, ServiceResult, UnitCall, SERVICE,
+};
