@@ -200,7 +200,8 @@ mod tests {
 
     #[test]
     fn lazy_blocks_become_stand_ins() {
-        let src = "x = 1\n#@lazy\ndef f(a):\n    return \"q\\\\n\"\n\nclass C:\n    pass\n#@end\ny = 2\n";
+        let src =
+            "x = 1\n#@lazy\ndef f(a):\n    return \"q\\\\n\"\n\nclass C:\n    pass\n#@end\ny = 2\n";
         assert_eq!(
             minify(src),
             "x = 1\n_lazy((\"f\",\"C\",),b\"def f(a):\\n return \\\"q\\\\\\\\n\\\"\\nclass C:\\n pass\\n\")\ny = 2\n"

@@ -15,6 +15,28 @@ pub fn run(args: &[String]) -> Result<(), String> {
     ensure_path("/usr/sbin/sshd", "openssh-server")?;
     ensure_program("sudo", "sudo")?;
     ensure_program("unshare", "util-linux")?;
+    // The Service tests boot a debootstrapped Debian root with systemd-nspawn.
+    ensure_path("/usr/sbin/debootstrap", "debootstrap")?;
+    ensure_program("nsenter", "util-linux")?;
+    ensure_program("systemd-nspawn", "systemd-container")?;
+    // The User tests run the shadow utilities and visudo; the Pacman tests
+    // build packages with makepkg (as nobody, through setpriv), publish them
+    // with repo-add and install them with pacman.
+    ensure_path("/usr/sbin/useradd", "passwd")?;
+    ensure_path("/usr/sbin/visudo", "sudo")?;
+    ensure_program("setpriv", "util-linux")?;
+    ensure_program("pacman", "pacman-package-manager")?;
+    ensure_program("repo-add", "pacman-package-manager")?;
+    ensure_program("makepkg", "makepkg")?;
+    ensure_program("fakeroot", "fakeroot")?;
+    ensure_program("bsdtar", "libarchive-tools")?;
+    // The Apt tests build packages with dpkg-deb, publish them with
+    // apt-ftparchive and sign the repository with a throwaway gpg key, then
+    // install them in a debootstrapped Debian root (debootstrap: above).
+    ensure_program("dpkg-deb", "dpkg")?;
+    ensure_program("apt-ftparchive", "apt-utils")?;
+    ensure_program("gpg", "gpg")?;
+    ensure_program("gpgconf", "gpgconf")?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(super::workspace_root())

@@ -39,18 +39,34 @@
 //!
 //! The public interface is:
 
+mod apt;
+mod apt_repository;
 mod exec;
 mod filesystem;
 mod logger;
+mod pacman;
+mod pacman_repository;
 mod quit;
 mod service;
+mod template;
+mod user;
 
+pub use apt::{Apt, Package, PackageResult, State, APT};
+pub use apt_repository::{AptRepository, AptSource, RepositoryResult, APT_REPOSITORY};
 pub use exec::{Completed, Exec, ProcessFailure, ProcessTimeout, Run, EXEC};
 pub use filesystem::{
     Absent, Directory, FileSystem, LineInFile, NameOrId, Stat, Write, FILESYSTEM,
 };
 pub use logger::{Level, Logger, LOGGER};
+pub use pacman::{Pacman, PacmanPackage, PacmanResult, PacmanState, PacmanUpdate, PACMAN};
+pub use pacman_repository::{
+    PacmanRepository, PacmanRepositoryResult, RepositoryPresent, PACMAN_REPOSITORY,
+};
 pub use quit::{Quit, QUIT};
 pub use service::{
     ActiveState, Converge, DaemonReload, EnabledState, Service, ServiceResult, UnitCall, SERVICE,
+};
+pub use template::{CacheInfo, RenderError, Template, TEMPLATE};
+pub use user::{
+    AuthorizedKey, GroupInfo, GroupPresent, Sudoer, User, UserAbsent, UserInfo, UserPresent, USER,
 };

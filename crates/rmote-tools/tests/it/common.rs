@@ -142,6 +142,11 @@ pub fn events_with_message(message: &str) -> Vec<Seen> {
         .collect()
 }
 
+/// Every event recorded so far, oldest first.
+pub fn all_events() -> Vec<Seen> {
+    EVENTS.lock().unwrap().clone()
+}
+
 struct Recorder;
 
 impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Recorder {

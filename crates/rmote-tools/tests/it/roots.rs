@@ -132,6 +132,19 @@ impl Root {
         }
     }
 
+    /// The read-only lower layer and this root's `upper`, `work` and
+    /// `merged` directories, for mounting the overlay some other way (the
+    /// Service tests boot it with systemd-nspawn).
+    pub fn layers(&self) -> [PathBuf; 4] {
+        let dir = self.state.path();
+        [
+            self.lower.clone(),
+            dir.join("upper"),
+            dir.join("work"),
+            dir.join("merged"),
+        ]
+    }
+
     /// The upper layer: everything the tools changed (a file deleted in the
     /// root shows up here as a whiteout).
     pub fn changes(&self) -> PathBuf {
