@@ -4,39 +4,45 @@
 
 use std::process::Command;
 
-/// Sets up prerequisites, then runs `cargo test --workspace` with `args`.
-///
-/// The ssh tests start their own `sshd` (a private config, generated keys, a
-/// free port on 127.0.0.1); this only makes sure the programs exist.
-pub fn run(args: &[String]) -> Result<(), String> {
-    ensure_program("python3", "python3")?;
-    ensure_program("ssh", "openssh-client")?;
-    ensure_program("ssh-keygen", "openssh-client")?;
-    ensure_path("/usr/sbin/sshd", "openssh-server")?;
-    ensure_program("sudo", "sudo")?;
-    ensure_program("unshare", "util-linux")?;
-    // The Service tests boot a debootstrapped Debian root with systemd-nspawn.
-    ensure_path("/usr/sbin/debootstrap", "debootstrap")?;
-    ensure_program("nsenter", "util-linux")?;
-    ensure_program("systemd-nspawn", "systemd-container")?;
-    // The User tests run the shadow utilities and visudo; the Pacman tests
-    // build packages with makepkg (as nobody, through setpriv), publish them
+/// What the tests run, and the Debian package that provides it. A name with
+/// a `/` is a path (a program outside `PATH`, such as sshd).
+const PREREQUISITES: &[(&str, &str)] = &[
+    ("python3", "python3"),
+    // The ssh tests start their own sshd (private config, generated keys,
+    // a free port on 127.0.0.1).
+    ("ssh", "openssh-client"),
+    ("ssh-keygen", "openssh-client"),
+    ("/usr/sbin/sshd", "openssh-server"),
+    // Command transports and privilege tools.
+    ("sudo", "sudo"),
+    ("unshare", "util-linux"),
+    ("nsenter", "util-linux"),
+    ("setpriv", "util-linux"),
+    // Throwaway roots: a debootstrapped Debian root; the Service tests boot
+    // it with systemd-nspawn.
+    ("/usr/sbin/debootstrap", "debootstrap"),
+    ("systemd-nspawn", "systemd-container"),
+    // The User tests run the shadow utilities and visudo.
+    ("/usr/sbin/useradd", "passwd"),
+    ("/usr/sbin/visudo", "sudo"),
+    // The Pacman tests build packages with makepkg (as nobody), publish them
     // with repo-add and install them with pacman.
-    ensure_path("/usr/sbin/useradd", "passwd")?;
-    ensure_path("/usr/sbin/visudo", "sudo")?;
-    ensure_program("setpriv", "util-linux")?;
-    ensure_program("pacman", "pacman-package-manager")?;
-    ensure_program("repo-add", "pacman-package-manager")?;
-    ensure_program("makepkg", "makepkg")?;
-    ensure_program("fakeroot", "fakeroot")?;
-    ensure_program("bsdtar", "libarchive-tools")?;
+    ("pacman", "pacman-package-manager"),
+    ("repo-add", "pacman-package-manager"),
+    ("makepkg", "makepkg"),
+    ("fakeroot", "fakeroot"),
+    ("bsdtar", "libarchive-tools"),
     // The Apt tests build packages with dpkg-deb, publish them with
-    // apt-ftparchive and sign the repository with a throwaway gpg key, then
-    // install them in a debootstrapped Debian root (debootstrap: above).
-    ensure_program("dpkg-deb", "dpkg")?;
-    ensure_program("apt-ftparchive", "apt-utils")?;
-    ensure_program("gpg", "gpg")?;
-    ensure_program("gpgconf", "gpgconf")?;
+    // apt-ftparchive and sign the repository with a throwaway gpg key.
+    ("dpkg-deb", "dpkg"),
+    ("apt-ftparchive", "apt-utils"),
+    ("gpg", "gpg"),
+    ("gpgconf", "gpgconf"),
+];
+
+/// Sets up prerequisites, then runs `cargo test --workspace` with `args`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    install_missing()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(&cargo)
         .current_dir(super::workspace_root())
@@ -51,13 +57,20 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Makes sure `program` is on `PATH`, installing Debian's `package` when it
-/// is not and this process may (root with apt-get).
-fn ensure_program(program: &str, package: &str) -> Result<(), String> {
-    if found(program) {
+/// Installs, in one apt-get run, the packages of every missing program.
+fn install_missing() -> Result<(), String> {
+    let missing: Vec<(&str, &str)> = PREREQUISITES
+        .iter()
+        .copied()
+        .filter(|(program, _)| !found(program))
+        .collect();
+    if missing.is_empty() {
         return Ok(());
     }
-    eprintln!("xtask: {program} is missing; installing the {package} package");
+    let mut packages: Vec<&str> = missing.iter().map(|(_, package)| *package).collect();
+    packages.sort_unstable();
+    packages.dedup();
+    eprintln!("xtask: installing {}", packages.join(" "));
     let apt = |args: &[&str]| {
         Command::new("apt-get")
             .args(args)
@@ -66,24 +79,28 @@ fn ensure_program(program: &str, package: &str) -> Result<(), String> {
             .map(|s| s.success())
             .unwrap_or(false)
     };
-    if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", package]) && found(program) {
+    let mut install = vec!["install", "-y", "-qq"];
+    install.extend(&packages);
+    let installed = apt(&["update", "-qq"]) && apt(&install);
+    let still: Vec<&str> = missing
+        .iter()
+        .filter(|(program, _)| !found(program))
+        .map(|(program, package)| if installed { *program } else { *package })
+        .collect();
+    if still.is_empty() {
         return Ok(());
     }
     Err(format!(
-        "the tests need `{program}` (Debian package {package}) and it could not be installed; \
-         install it and run again"
+        "the tests need {} and installing them failed; install the packages {} (as root) and run again",
+        still.join(", "),
+        packages.join(" ")
     ))
 }
 
-/// Like [`ensure_program`], for a program outside `PATH` (sshd).
-fn ensure_path(path: &str, package: &str) -> Result<(), String> {
-    if std::path::Path::new(path).exists() {
-        return Ok(());
-    }
-    ensure_program(path, package)
-}
-
 fn found(program: &str) -> bool {
+    if program.contains('/') {
+        return std::path::Path::new(program).exists();
+    }
     Command::new("sh")
         .args(["-c", &format!("command -v {program} >/dev/null")])
         .status()

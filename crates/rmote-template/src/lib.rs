@@ -104,6 +104,114 @@
 //! # Ok::<(), rmote_template::Error>(())
 //! ```
 //!
+//! ## A realistic template: an nginx virtual host
+//!
+//! Loops, conditionals, assignments and the string methods config files
+//! need, rendered locally (the same text renders remotely, see below):
+//!
+//! ```
+//! use rmote_template::{LocalTemplate, Template};
+//! use serde::Serialize;
+//!
+//! #[derive(Serialize)]
+//! struct Site<'a> {
+//!     server_names: Vec<&'a str>,
+//!     root: &'a str,
+//!     tls: Option<&'a str>,
+//!     upstreams: Vec<(&'a str, u16)>,
+//!     locations: Vec<(&'a str, &'a str)>,
+//! }
+//!
+//! const VHOST: &str = r#"## nginx vhost, generated: do not edit by hand
+//! % primary = server_names[0]
+//! upstream ${primary.replace('.', '_')} {
+//! % for host, port in upstreams:
+//!     server ${host}:${port} weight=${3 if loop_first(host) else 1};
+//! % endfor
+//! }
+//!
+//! server {
+//! % if tls:
+//!     listen 443 ssl;
+//!     ssl_certificate     /etc/ssl/${tls}.crt;
+//!     ssl_certificate_key /etc/ssl/private/${tls}.key;
+//! % else:
+//!     listen 80;
+//! % endif
+//!     server_name ${' '.join(server_names)};
+//!     root ${root};
+//!
+//! % for path, target in sorted(locations):
+//!     location ${path} {
+//! %   if target.startswith('http'):
+//!         proxy_pass ${target};
+//! %   else:
+//!         try_files $uri ${target};
+//! %   endif
+//!     }
+//! % endfor
+//! }"#;
+//!
+//! let site = Site {
+//!     server_names: vec!["example.com", "www.example.com"],
+//!     root: "/srv/example",
+//!     tls: Some("example.com"),
+//!     upstreams: vec![("10.0.0.1", 8080), ("10.0.0.2", 8080)],
+//!     locations: vec![("/api/", "http://example_com"), ("/", "/index.html")],
+//! };
+//! // `loop_first` is not a builtin: templates get only what the context
+//! // gives them, so the template above fails, clearly, at its own line.
+//! let template = Template::parse(VHOST)?;
+//! let err = LocalTemplate::new(&template)?.render(&site).unwrap_err();
+//! assert_eq!(err.to_string(), "render error at 5:42: NameError: name 'loop_first' is not defined");
+//!
+//! // Fixed: the first upstream gets more weight.
+//! let fixed = VHOST.replace("loop_first(host)", "host == upstreams[0][0]");
+//! let template = Template::parse(&fixed)?;
+//! let text = LocalTemplate::new(&template)?.render(&site)?;
+//! assert_eq!(text, "\
+//! upstream example_com {
+//!     server 10.0.0.1:8080 weight=3;
+//!     server 10.0.0.2:8080 weight=1;
+//! }
+//!
+//! server {
+//!     listen 443 ssl;
+//!     ssl_certificate     /etc/ssl/example.com.crt;
+//!     ssl_certificate_key /etc/ssl/private/example.com.key;
+//!     server_name example.com www.example.com;
+//!     root /srv/example;
+//!
+//!     location / {
+//!         try_files $uri /index.html;
+//!     }
+//!     location /api/ {
+//!         proxy_pass http://example_com;
+//!     }
+//! }");
+//! # Ok::<(), rmote_template::Error>(())
+//! ```
+//!
+//! ## Rendering remotely
+//!
+//! [`Compiled`] turns a template into Python with a map back to the
+//! template's lines; the `Template` tool of `rmote-tools` renders it in the
+//! remote interpreter with full Python semantics (imports, `def`, `try`…),
+//! and reports any error at the template's own line and column (this
+//! example is compiled and tested in `rmote-tools`, which depends on this
+//! crate):
+//!
+//! ```ignore
+//! # async fn demo(conn: rmote_session::Connection) -> Result<(), Box<dyn std::error::Error>> {
+//! use rmote_template::Compiled;
+//! use rmote_tools::Template;
+//!
+//! let compiled = Compiled::new("% import socket\nI am ${socket.gethostname()}, ${who}.")?;
+//! let context = std::collections::BTreeMap::from([("who", "rendered remotely")]);
+//! let text = Template::render_on(&conn, &compiled, &context).await?;
+//! # Ok(()) }
+//! ```
+//!
 //! The public interface is:
 
 mod ast;

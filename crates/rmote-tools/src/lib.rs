@@ -1,5 +1,16 @@
-//! The built-in tools of rmote: files, processes, remote logging and ending
-//! the remote, as typed calls.
+//! The built-in tools of rmote, as typed calls.
+//!
+//! | tool | what it manages |
+//! | --- | --- |
+//! | [`FileSystem`] | files: read, glob, `line_in_file`, atomic idempotent write, directory, symlink, absent, stat |
+//! | [`Exec`] | commands (argv or shell), output capture, check, env, cwd, stdin, timeout |
+//! | [`Service`] | systemd units: status, start/stop/restart/reload, enable/disable, converge (system or user scope) |
+//! | [`User`] | users and groups, `authorized_keys`, sudoers drop-ins (validated with `visudo`) |
+//! | [`Apt`], [`AptRepository`] | Debian packages (pins, latest, absent, converge), DEB822 sources and keys |
+//! | [`Pacman`], [`PacmanRepository`] | Arch packages and `pacman.conf` repositories |
+//! | [`Template`] | rendering `rmote-template` templates on the remote |
+//! | [`Logger`] | the remote's log level and log records |
+//! | [`Quit`] | ending the remote interpreter |
 //!
 //! Each tool is a small Python class (standard library only, CPython 3.6 and
 //! later) that a connection sends to the remote the first time one of its
@@ -25,13 +36,19 @@
 //! ```
 //!
 //! Methods that change the remote report whether they did and change nothing
-//! when it is already as asked, so running them twice is safe. Remote
+//! when it is already as asked, so running them twice is safe (a second run
+//! runs no mutating command: every tool logs each command it runs to the
+//! remote logger `rmote.<tool>`, forwarded as `tracing` events). A program a
+//! tool needs that the remote lacks is a `NotImplementedError` ("… not
+//! supported on this host"). Remote
 //! exceptions arrive as [`rmote_session::Error::Remote`]: a missing file is
 //! `io_kind() == Some(NotFound)`, a failed command can be read with
 //! [`ProcessFailure::from_error`].
 //!
-//! The tools themselves are public too ([`FILESYSTEM`], [`EXEC`], [`LOGGER`],
-//! [`QUIT`]), for calling their methods with [`Call::new`] directly.
+//! The tools themselves are public too ([`FILESYSTEM`], [`EXEC`], [`SERVICE`],
+//! [`USER`], [`APT`], [`APT_REPOSITORY`], [`PACMAN`], [`PACMAN_REPOSITORY`],
+//! [`TEMPLATE`], [`LOGGER`], [`QUIT`]), for calling their methods with
+//! [`Call::new`] directly.
 //!
 //! [`Connection::call`]: rmote_session::Connection::call
 //! [`Call`]: rmote_session::Call
