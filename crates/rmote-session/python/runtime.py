@@ -536,6 +536,117 @@ def release(proc):
         _children.discard(proc)
 
 
+#@lazy
+class _Group(object):
+    # A child's process group, killed when its call is cancelled or the
+    # runtime exits (grandchildren included).
+    def __init__(self, pid):
+        self.pid = pid
+        self.done = False
+
+    def kill(self):
+        if self.done:
+            return
+        import signal
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+class child(object):
+    # `with rmote_runtime.child(argv, **popen_args) as p:` starts argv (never
+    # through a shell) in a session of its own, under the runtime's lock, and
+    # adopts its process group: a cancelled call, an exiting runtime or an
+    # exception in the block kills the whole group.
+    def __init__(self, argv, **popen_args):
+        self.argv = argv
+        self.popen_args = popen_args
+
+    def __enter__(self):
+        import subprocess
+        with spawning():
+            self.proc = subprocess.Popen(self.argv, start_new_session=True, **self.popen_args)
+            self.group = _Group(self.proc.pid)
+            adopt(self.group)
+        # For a caller that must stop the child itself (a timeout).
+        self.proc.kill_group = self.group.kill
+        return self.proc
+
+    def __exit__(self, kind, value, tb):
+        if kind is not None:
+            self.group.kill()
+            self.proc.wait()
+        self.group.done = True
+        release(self.group)
+
+
+def run(argv, logger=None, stdin=None, env=None, cwd=None, text=True):
+    # Runs argv to completion with its output captured: (status, stdout,
+    # stderr), as text unless `text` is false. With `logger`, the command is
+    # logged first ('running: …'), which is how tools show what they do.
+    import subprocess
+    if logger:
+        import logging
+        logging.getLogger(logger).info('running: %s', ' '.join(argv))
+    if isinstance(stdin, str):
+        stdin = stdin.encode('utf-8')
+    with child(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd) as p:
+        out, err = p.communicate(stdin)
+    if text:
+        out = out.decode('utf-8', 'replace')
+        err = err.decode('utf-8', 'replace')
+    return p.returncode, out, err
+
+
+def temp_file(path, data, mode, uid=None, gid=None, fsync=False):
+    # A new file next to `path` (a hidden name no tool or daemon reads)
+    # holding `data`, given its owner (where given) and then its mode (chown
+    # clears setuid bits); returns its name.
+    directory, name = os.path.split(path)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
+    while True:
+        tmp = os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
+        try:
+            fd = os.open(tmp, flags, 0o600)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with open(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            st = os.fstat(fd)
+            if (uid is not None and uid != st.st_uid) or (gid is not None and gid != st.st_gid):
+                os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
+            os.fchmod(fd, mode)
+            if fsync:
+                os.fsync(fd)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return tmp
+
+
+def replace_file(path, data, mode, uid=None, gid=None, fsync=False):
+    # Makes `path` hold `data` atomically: a reader sees the old file or the
+    # new one, never a mix (a temporary file, then rename).
+    tmp = temp_file(path, data, mode, uid, gid, fsync)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+#@end
+
+
 def _reply(fid, value):
     st = _calls.pop(fid, None)
     if st is not None and st.cancelled:
@@ -1312,7 +1423,8 @@ def _setup():
     sys.stdout = _Lines('stdout', 20)
     sys.stderr = _Lines('stderr', 30)
     me = type(sys)('rmote_runtime')
-    for name in ('call_id', 'cancelled', 'on_cancel', 'spawning', 'adopt', 'release', 'encode',
+    for name in ('call_id', 'cancelled', 'on_cancel', 'spawning', 'adopt', 'release', 'child',
+                 'run', 'temp_file', 'replace_file', 'encode',
                  'decode', 'log_level', 'PROTOCOL'):
         setattr(me, name, globals()[name])
     sys.modules['rmote_runtime'] = me

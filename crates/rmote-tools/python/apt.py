@@ -311,45 +311,8 @@ def _output(out, err):
     return text or '(no output)'
 
 
-class _Group(object):
-    # What the runtime kills on cancel or exit: the child's process group.
-
-    def __init__(self, popen):
-        self.pid = popen.pid
-        self.done = False
-
-    def kill(self):
-        if self.done:
-            return
-        import signal
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
 def _run(argv, env):
-    # Runs argv (no shell) with its output captured; (status, stdout,
-    # stderr) as text.
-    import logging
-    import subprocess
+    # Runs argv (no shell) with its output captured, logged as
+    # `running: …`; (status, stdout, stderr) as text.
     import rmote_runtime
-    logging.getLogger('rmote.apt').info('running: %s', ' '.join(argv))
-    # Started and adopted under the runtime's lock, so that a cancel or an
-    # exit cannot fall in between and leave the child running.
-    with rmote_runtime.spawning():
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, start_new_session=True)
-        group = _Group(p)
-        rmote_runtime.adopt(group)
-    try:
-        try:
-            out, err = p.communicate()
-        except BaseException:
-            group.kill()
-            p.wait()
-            raise
-    finally:
-        group.done = True
-        rmote_runtime.release(group)
-    return p.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+    return rmote_runtime.run(argv, 'rmote.apt', env=env)

@@ -181,29 +181,8 @@ def _put(path, data):
                 changed = True
             return changed
     _log('writing %s', path)
-    directory, name = os.path.split(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
-    while True:
-        tmp = os.path.join(directory, '.%s.%s.rmote-tmp' % (name, os.urandom(6).hex()))
-        try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            if owner is not None:
-                os.fchown(fd, owner, owner)
-            os.fchmod(fd, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    import rmote_runtime
+    rmote_runtime.replace_file(path, data, 0o644, owner, owner)
     return True
 
 

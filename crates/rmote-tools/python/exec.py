@@ -29,23 +29,6 @@ class Exec(object):
                     capture_output, timeout)
 
 
-class _Group(object):
-    # What the runtime kills on cancel or exit: the child's process group.
-
-    def __init__(self, popen):
-        self.pid = popen.pid
-        self.done = False
-
-    def kill(self):
-        if self.done:
-            return
-        import signal
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
 def _run(argv, check, env, extra_env, cwd, stdin, capture_output, timeout):
     import subprocess
     import rmote_runtime
@@ -69,27 +52,16 @@ def _run(argv, check, env, extra_env, cwd, stdin, capture_output, timeout):
     else:
         raise TypeError('stdin must be str or bytes, not %s' % type(stdin).__name__)
     out = subprocess.PIPE if capture_output else None
-    # Started and adopted under the runtime's lock: an exit or a cancel
-    # cannot fall between the two and leave the child running.
-    with rmote_runtime.spawning():
-        p = subprocess.Popen(argv, stdin=stdin_fd, stdout=out, stderr=out, env=environ,
-                             cwd=cwd, start_new_session=True)
-        group = _Group(p)
-        rmote_runtime.adopt(group)
-    try:
+    # The child runs in a process group of its own that the runtime kills if
+    # the call is cancelled or the runtime exits.
+    with rmote_runtime.child(argv, stdin=stdin_fd, stdout=out, stderr=out, env=environ,
+                             cwd=cwd) as p:
         try:
             stdout, stderr = p.communicate(data, timeout)
         except subprocess.TimeoutExpired:
-            group.kill()
+            p.kill_group()
             stdout, stderr = p.communicate()
             raise subprocess.TimeoutExpired(argv, timeout, stdout, stderr) from None
-        except BaseException:
-            group.kill()
-            p.wait()
-            raise
-    finally:
-        group.done = True
-        rmote_runtime.release(group)
     if check and p.returncode:
         raise subprocess.CalledProcessError(p.returncode, argv, stdout, stderr)
     return {'args': argv, 'returncode': p.returncode, 'stdout': stdout, 'stderr': stderr}

@@ -285,30 +285,8 @@ def _unlink_quietly(path):
 
 
 def _replace_file(path, data, mode, uid, gid):
-    directory, name = os.path.split(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
-    while True:
-        tmp = _temp_name(directory, name)
-        try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            if uid is not None or gid is not None:
-                mine = os.fstat(fd)
-                if (uid is not None and uid != mine.st_uid) or (
-                        gid is not None and gid != mine.st_gid):
-                    os.fchown(fd, -1 if uid is None else uid, -1 if gid is None else gid)
-            # After fchown, which clears the setuid and setgid bits.
-            os.fchmod(fd, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+    import rmote_runtime
+    rmote_runtime.replace_file(path, data, mode, uid, gid)
 
 
 def _fix(path, st, mode, uid, gid):

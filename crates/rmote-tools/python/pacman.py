@@ -60,24 +60,6 @@ class Pacman(object):
         return _query(_pacman(), name)
 
 
-class _Group(object):
-    # What the runtime kills when the call is cancelled or the runtime
-    # exits: the child's process group.
-
-    def __init__(self, popen):
-        self.pid = popen.pid
-        self.done = False
-
-    def kill(self):
-        if self.done:
-            return
-        import signal
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
 def _parse(package, state):
     # (name, version or None, state): the explicit state wins, then the
     # package's own, then PRESENT.
@@ -249,32 +231,12 @@ def _pacman():
 
 
 def _run(argv):
-    # Runs argv (no shell) with its output captured, in the C locale so that
-    # it reads the same everywhere; (status, stdout, stderr) as text.
-    import logging
-    import subprocess
+    # Runs argv (no shell) with its output captured, logged, in the C locale
+    # so that it reads the same everywhere; (status, stdout, stderr) as text.
     import rmote_runtime
-    logging.getLogger('rmote.pacman').info('running: %s', ' '.join(argv))
     env = dict(os.environ)
     env['LC_ALL'] = 'C'
-    # Started and adopted under the runtime's lock, so that a cancel or an
-    # exit cannot fall in between and leave the child running.
-    with rmote_runtime.spawning():
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=env, start_new_session=True)
-        group = _Group(p)
-        rmote_runtime.adopt(group)
-    try:
-        try:
-            out, err = p.communicate()
-        except BaseException:
-            group.kill()
-            p.wait()
-            raise
-    finally:
-        group.done = True
-        rmote_runtime.release(group)
-    return p.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+    return rmote_runtime.run(argv, 'rmote.pacman', env=env)
 
 
 def _check(argv, what):

@@ -255,27 +255,6 @@ def _fix(path, st, mode, uid, gid):
 
 
 def _replace_file(path, data, mode, uid, gid, why=''):
-    directory, name = os.path.split(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
-    while True:
-        tmp = os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
-        try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fchown(fd, uid, gid)
-            os.fchmod(fd, mode)
-            os.fsync(fd)
-        _log('writing %s%s', path, why)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    import rmote_runtime
+    _log('writing %s%s', path, why)
+    rmote_runtime.replace_file(path, data, mode, uid, gid, fsync=True)

@@ -222,55 +222,20 @@ class _Unit(object):
         }
 
 
-class _Group(object):
-    # What the runtime kills on cancel or exit: systemctl's process group.
-
-    def __init__(self, popen):
-        self.pid = popen.pid
-        self.done = False
-
-    def kill(self):
-        if self.done:
-            return
-        import signal
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
 def _systemctl(args, user):
-    # Runs systemctl with `args`; (exit status, stdout, stderr) as text.
-    import logging
-    import subprocess
+    # Runs systemctl with `args`, logged; (exit status, stdout, stderr) as text.
     import rmote_runtime
     # No password prompt on a terminal nobody watches; English messages (the
     # caller reads them, and one is parsed above), no pager, no colours.
     argv = ['systemctl', '--no-ask-password'] + (['--user'] if user else []) + args
     env = dict(os.environ)
     env.update(LC_ALL='C', SYSTEMD_PAGER='', SYSTEMD_COLORS='0')
-    logging.getLogger('rmote.service').info('running: %s', ' '.join(argv))
     try:
-        with rmote_runtime.spawning():
-            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, env=env, start_new_session=True)
-            group = _Group(p)
-            rmote_runtime.adopt(group)
+        return rmote_runtime.run(argv, 'rmote.service', env=env)
     except FileNotFoundError:
         raise NotImplementedError(
             'Service needs the systemctl program of systemd, and this host has none '
             '(not found in PATH=%s)' % os.environ.get('PATH', '')) from None
-    try:
-        try:
-            out, err = p.communicate()
-        except BaseException:
-            group.kill()
-            p.wait()
-            raise
-    finally:
-        group.done = True
-        rmote_runtime.release(group)
-    return p.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
 
 
 def _check_scope(user):

@@ -245,53 +245,16 @@ class User(object):
         return True
 
 
-class _Group(object):
-    # What the runtime kills when the call is cancelled or the runtime
-    # exits: the child's process group.
-
-    def __init__(self, popen):
-        self.pid = popen.pid
-        self.done = False
-
-    def kill(self):
-        if self.done:
-            return
-        import signal
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except OSError:
-            pass
-
-
 def _log(message, *args):
     import logging
     logging.getLogger('rmote.user').info(message, *args)
 
 
 def _run(argv):
-    # Runs argv (no shell) with its output captured; (status, stdout,
-    # stderr) with the output as text.
-    import subprocess
+    # Runs argv (no shell) with its output captured, logged; (status,
+    # stdout, stderr) with the output as text.
     import rmote_runtime
-    _log('running: %s', ' '.join(argv))
-    # Started and adopted under the runtime's lock, so that a cancel or an
-    # exit cannot fall in between and leave the child running.
-    with rmote_runtime.spawning():
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, start_new_session=True)
-        group = _Group(p)
-        rmote_runtime.adopt(group)
-    try:
-        try:
-            out, err = p.communicate()
-        except BaseException:
-            group.kill()
-            p.wait()
-            raise
-    finally:
-        group.done = True
-        rmote_runtime.release(group)
-    return p.returncode, out.decode('utf-8', 'replace'), err.decode('utf-8', 'replace')
+    return rmote_runtime.run(argv, 'rmote.user')
 
 
 def _check(command, name, argv):
@@ -509,10 +472,6 @@ def _warn_without_includedir():
             '/etc/sudoers does not include %s: its rules have no effect', _SUDOERS_D)
 
 
-def _temp_name(directory, name):
-    return os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
-
-
 def _unlink_quietly(path):
     try:
         os.unlink(path)
@@ -521,35 +480,13 @@ def _unlink_quietly(path):
 
 
 def _write_temp(path, data, mode, uid, gid):
-    # A new file next to `path` holding `data`, with its owner and mode; its
-    # name.
-    directory, name = os.path.split(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
-    while True:
-        tmp = _temp_name(directory, name)
-        try:
-            fd = os.open(tmp, flags, 0o600)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with open(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fchown(fd, uid, gid)
-            os.fchmod(fd, mode)
-            os.fsync(fd)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
-    return tmp
+    # A new file next to `path` holding `data`, with its owner and mode,
+    # synced; its name.
+    import rmote_runtime
+    return rmote_runtime.temp_file(path, data, mode, uid, gid, fsync=True)
 
 
 def _replace_file(path, data, mode, uid, gid):
-    tmp = _write_temp(path, data, mode, uid, gid)
-    try:
-        _log('writing %s', path)
-        os.replace(tmp, path)
-    except BaseException:
-        _unlink_quietly(tmp)
-        raise
+    import rmote_runtime
+    _log('writing %s', path)
+    rmote_runtime.replace_file(path, data, mode, uid, gid, fsync=True)

@@ -248,6 +248,11 @@ pub struct Commands {
 impl Commands {
     pub fn record() -> Commands {
         use tracing_subscriber::layer::SubscriberExt;
+        // A global subscriber first: while this recorder is the only
+        // dispatcher, tracing-core decides a new callsite's interest from the
+        // default of whichever thread reaches it first, and a test thread with
+        // none would cache "never" for every thread (tokio-rs/tracing#3611).
+        crate::common::capture_logs();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let subscriber = tracing_subscriber::registry().with(Recorder(seen.clone()));
         let guard = tracing::subscriber::set_default(subscriber);

@@ -86,6 +86,7 @@ fn publish(repo: &Path, package: &Path) {
     let file = repo.join(package.file_name().unwrap());
     std::fs::copy(package, &file).unwrap();
     let db = repo.join(format!("{REPO}.db.tar.gz"));
+    let before = std::fs::metadata(&db).and_then(|m| m.modified()).ok();
     let out = Command::new("repo-add")
         .arg("-q")
         .arg(&db)
@@ -97,7 +98,12 @@ fn publish(repo: &Path, package: &Path) {
         "repo-add: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let later = SystemTime::now() + Duration::from_secs(2);
+    // pacman compares whole seconds: the new database must be at least a
+    // second newer than the one synced before, however fast the test runs.
+    let mut later = SystemTime::now() + Duration::from_secs(2);
+    if let Some(before) = before {
+        later = later.max(before + Duration::from_secs(2));
+    }
     std::fs::File::options()
         .write(true)
         .open(&db)

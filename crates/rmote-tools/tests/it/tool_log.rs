@@ -96,7 +96,7 @@ where
     let first = first.unwrap_or_else(|e| panic!("{label}: {e:#}"));
     assert!(
         first.changed(),
-        "the first run of {label} changed nothing: {first:?}"
+        "the first run of {label} changed nothing: {first:?}; it logged {lines:?}"
     );
     assert!(
         lines.iter().any(|l| mutating(l)),
