@@ -290,24 +290,6 @@ mod tests {
         assert!(!test("", "isalpha").unwrap());
     }
 
-    /// The interpreters to check the table against, as in `repr`'s tests.
-    fn pythons() -> Vec<std::path::PathBuf> {
-        let mut found = vec![std::path::PathBuf::from("python3")];
-        let root = std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".into());
-        if let Ok(dir) = std::fs::read_dir(std::path::Path::new(&root).join("versions")) {
-            for entry in dir.flatten() {
-                let path = entry.path().join("bin/python3");
-                if entry.file_name().to_string_lossy().starts_with("3.") && path.exists() {
-                    found.push(path);
-                }
-            }
-        }
-        if let Ok(extra) = std::env::var("RMOTE_EXTRA_PYTHONS") {
-            found.extend(extra.split(':').filter(|s| !s.is_empty()).map(Into::into));
-        }
-        found
-    }
-
     #[test]
     fn case_table_agrees_with_python() {
         // Every known character's mappings and classes, one line each.
@@ -346,7 +328,7 @@ mod tests {
                 map(Map::Fold)
             ));
         }
-        let runs: Vec<_> = pythons()
+        let runs: Vec<_> = rmote_testkit::all_pythons()
             .into_iter()
             .map(|python| {
                 let data = input.clone();

@@ -305,31 +305,12 @@ mod tests {
         assert_eq!(str(&Value::str("it's")).unwrap(), "it's");
     }
 
-    /// The interpreters to check the table against: `python3`, the pyenv
-    /// versions and `RMOTE_EXTRA_PYTHONS` (as the integration tests do).
-    fn pythons() -> Vec<std::path::PathBuf> {
-        let mut found = vec![std::path::PathBuf::from("python3")];
-        let root = std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".into());
-        if let Ok(dir) = std::fs::read_dir(std::path::Path::new(&root).join("versions")) {
-            for entry in dir.flatten() {
-                let path = entry.path().join("bin/python3");
-                if entry.file_name().to_string_lossy().starts_with("3.") && path.exists() {
-                    found.push(path);
-                }
-            }
-        }
-        if let Ok(extra) = std::env::var("RMOTE_EXTRA_PYTHONS") {
-            found.extend(extra.split(':').filter(|s| !s.is_empty()).map(Into::into));
-        }
-        found
-    }
-
     #[test]
     fn unicode_table_agrees_with_python() {
         const PROBE: &str = "import sys, unicodedata\n\
             sys.stdout.buffer.write(bytes(0 if chr(c).isprintable() else \
             2 if unicodedata.category(chr(c)) == 'Cn' else 1 for c in range(0x110000)))";
-        for python in pythons() {
+        for python in rmote_testkit::all_pythons() {
             let output = std::process::Command::new(&python)
                 .args(["-c", PROBE])
                 .output()

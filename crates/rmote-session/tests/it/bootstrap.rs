@@ -67,12 +67,12 @@ async fn a_missing_interpreter_is_a_clear_error() {
 
 #[tokio::test]
 async fn an_old_python_is_refused_with_its_version() {
-    let old = format!(
-        "{}/versions/2.7.18/bin/python",
-        std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".into())
-    );
-    if !std::path::Path::new(&old).exists() {
-        panic!("this test needs Python 2.7 at {old} (set PYENV_ROOT)");
+    let old = rmote_testkit::pyenv_python("2.7.18");
+    if !old.exists() {
+        panic!(
+            "this test needs Python 2.7 at {} (set PYENV_ROOT)",
+            old.display()
+        );
     }
     let err = Connection::builder(Local::new().python(&old))
         .connect()

@@ -57,26 +57,7 @@ pub fn main_python() -> PathBuf {
 
 /// Every other interpreter found.
 pub fn other_pythons() -> Vec<PathBuf> {
-    let root = std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".into());
-    let mut found: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(root).join("versions"))
-        .map(|dir| {
-            dir.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("3."))
-                .map(|e| e.path().join("bin/python3"))
-                .filter(|p| p.exists())
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    if let Ok(extra) = std::env::var("RMOTE_EXTRA_PYTHONS") {
-        found.extend(
-            extra
-                .split(':')
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-        );
-    }
-    found
+    rmote_testkit::other_pythons()
 }
 
 /// Runs every case in one process of `python`.

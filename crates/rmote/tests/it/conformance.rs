@@ -36,36 +36,13 @@ class Conformance:
 "#,
 );
 
-fn interpreters() -> Vec<PathBuf> {
-    let root = std::env::var("PYENV_ROOT").unwrap_or_else(|_| "/root/.pyenv".into());
-    let mut found: Vec<PathBuf> = std::fs::read_dir(PathBuf::from(root).join("versions"))
-        .map(|dir| {
-            dir.flatten()
-                .filter(|e| e.file_name().to_string_lossy().starts_with("3."))
-                .map(|e| e.path().join("bin/python3"))
-                .filter(|p| p.exists())
-                .collect()
-        })
-        .unwrap_or_default();
-    found.sort();
-    if let Ok(extra) = std::env::var("RMOTE_EXTRA_PYTHONS") {
-        found.extend(
-            extra
-                .split(':')
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-        );
-    }
-    found
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn conformance_on_every_python_found() {
     let min: usize = std::env::var("RMOTE_MIN_PYTHONS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4);
-    let pythons = interpreters();
+    let pythons = rmote_testkit::other_pythons();
     let mut ran = Vec::new();
     let mut failures = Vec::new();
     for python in &pythons {

@@ -60,17 +60,10 @@ async fn user_and_port_in_the_destination_or_as_options() {
 
 #[tokio::test]
 async fn the_remote_interpreter_can_be_chosen() {
-    let conn = connect(
-        sshd()
-            .ssh()
-            .python("/root/.pyenv/versions/3.9.18/bin/python3"),
-    )
-    .await;
+    let python = rmote_testkit::pyenv_python("3.9.18");
+    let conn = connect(sshd().ssh().python(python.to_str().unwrap())).await;
     assert_eq!(conn.remote_info().python.minor, 9);
-    assert_eq!(
-        conn.remote_info().executable,
-        "/root/.pyenv/versions/3.9.18/bin/python3"
-    );
+    assert_eq!(conn.remote_info().executable, python.to_str().unwrap());
 }
 
 #[tokio::test]

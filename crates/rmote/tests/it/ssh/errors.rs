@@ -122,7 +122,7 @@ async fn an_old_python_is_refused_with_its_version() {
     let err = fails(
         sshd()
             .ssh()
-            .python("/root/.pyenv/versions/2.7.18/bin/python"),
+            .python(rmote_testkit::pyenv_python("2.7.18").to_str().unwrap()),
         Duration::from_secs(15),
     )
     .await;
