@@ -19,7 +19,11 @@ use crate::value::{Dict, Object, ObjectKind, Shared, Value, View};
 
 /// How many loop iterations (of `% for`, `% while`, comprehensions and
 /// consuming builtins) one render may take before the local renderer stops.
+#[cfg(not(fuzzing))]
 pub(crate) const MAX_STEPS: u64 = 50_000_000;
+/// Under the fuzzer, small enough that a loop cannot stall an execution.
+#[cfg(fuzzing)]
+pub(crate) const MAX_STEPS: u64 = 100_000;
 
 /// The variables of one running comprehension or generator.
 pub(crate) struct Frame {

@@ -212,6 +212,16 @@
 //! # Ok(()) }
 //! ```
 //!
+//! ## A template rendered remotely is code
+//!
+//! Remotely, a template is a Python program: `% import os` works, and so
+//! does `${open('/etc/shadow').read()}` when the interpreter runs as root.
+//! Render remotely only templates you would run as scripts on that host. The
+//! local renderer runs no code but its own: it reads its context and nothing
+//! else (no imports, no files, no `eval`, no dunder attributes; each is
+//! refused as `not supported locally`), so it is the one to use for
+//! templates from a less trusted source, sending only the rendered text.
+//!
 //! The public interface is:
 
 mod ast;

@@ -11,7 +11,11 @@ use crate::value::{item_eq, Number, Object, ObjectKind, Range, Value, View};
 
 /// The longest string, list or bytes an operator may build (Python would
 /// go on until memory runs out).
+#[cfg(not(fuzzing))]
 pub(crate) const MAX_LEN: usize = 1 << 28;
+/// Under the fuzzer, small enough to stay within its memory limit.
+#[cfg(fuzzing)]
+pub(crate) const MAX_LEN: usize = 1 << 16;
 
 pub(crate) fn too_long() -> Fault {
     Fault::unsupported(format!("building a sequence longer than {MAX_LEN} items"))

@@ -22,6 +22,12 @@ pub static TEMPLATE: Tool = Tool::new("Template", include_str!("../python/templa
 /// keys named `template` or `path` are fine; names starting with `__rmote_`
 /// are reserved.
 ///
+/// A template rendered here is Python code running with the remote
+/// interpreter's rights (`% import os` works): render only templates you
+/// would run as scripts there. For templates from a less trusted source,
+/// render with [`rmote_template::LocalTemplate`], which runs no code, and
+/// write the text with [`FileSystem`].
+///
 /// A Python error (a `SyntaxError` in an expression, a `NameError` when
 /// rendering, …) arrives as a remote `TemplateError` that carries the
 /// template line and column; [`Template::error`] turns it into an

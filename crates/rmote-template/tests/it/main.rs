@@ -7,5 +7,6 @@ mod json;
 mod local;
 mod local_gen;
 mod local_props;
+mod no_code;
 mod parse;
 mod pythons;
