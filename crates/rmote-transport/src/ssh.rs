@@ -141,7 +141,7 @@ pub struct Ssh {
     identity: Option<PathBuf>,
     python: String,
     options: Vec<(String, String)>,
-    jumps: Vec<Endpoint>,
+    jumps: Vec<Hop>,
     connect_timeout: Option<Duration>,
     host_keys: HostKeyChecking,
     known_hosts: Option<PathBuf>,
@@ -219,14 +219,39 @@ impl Ssh {
     }
 
     /// A jump host, `[user@]host[:port]`; call again for a chain (in the
-    /// order they are crossed). Each hop gets this connection's identity,
-    /// host-key policy and timeout.
-    pub fn jump(mut self, hop: impl AsRef<str>) -> Ssh {
-        match Endpoint::parse(hop.as_ref()) {
-            Ok(e) => self.jumps.push(e),
+    /// order they are crossed). Each hop gets this connection's identity
+    /// (unless given its own with [`Ssh::jump_with_identity`]), host-key
+    /// policy and timeout.
+    pub fn jump(self, hop: impl AsRef<str>) -> Ssh {
+        self.add_jump(hop.as_ref(), None)
+    }
+
+    /// A jump host that authenticates with its own private key (a bastion
+    /// with other keys than the hosts behind it); otherwise as [`Ssh::jump`].
+    ///
+    /// ```
+    /// use rmote_transport::Ssh;
+    /// let ssh = Ssh::new("deploy@db01")
+    ///     .identity("/home/me/.ssh/inner")
+    ///     .jump_with_identity("me@bastion.example.com", "/home/me/.ssh/bastion");
+    /// let argv = ssh.argv(&[]).unwrap();
+    /// let proxy = argv
+    ///     .iter()
+    ///     .map(|a| a.to_string_lossy())
+    ///     .find(|a| a.starts_with("ProxyCommand="))
+    ///     .unwrap();
+    /// assert!(proxy.contains("-i /home/me/.ssh/bastion"));
+    /// assert!(!proxy.contains("inner"));
+    /// ```
+    pub fn jump_with_identity(self, hop: impl AsRef<str>, identity: impl Into<PathBuf>) -> Ssh {
+        self.add_jump(hop.as_ref(), Some(identity.into()))
+    }
+
+    fn add_jump(mut self, hop: &str, identity: Option<PathBuf>) -> Ssh {
+        match Endpoint::parse(hop) {
+            Ok(endpoint) => self.jumps.push(Hop { endpoint, identity }),
             Err(e) => {
-                self.parse_error
-                    .get_or_insert_with(|| unparsable(hop.as_ref(), e));
+                self.parse_error.get_or_insert_with(|| unparsable(hop, e));
             }
         }
         self
@@ -304,7 +329,7 @@ impl Ssh {
         let mut argv = vec![self.program.clone()];
         // No terminal: the protocol needs a clean 8-bit pipe.
         argv.push("-T".into());
-        argv.extend(self.options_for(&self.destination)?);
+        argv.extend(self.options_for(&self.destination, self.identity.as_deref())?);
         if let Some(proxy) = self.proxy_command(self.jumps.len())? {
             argv.push("-o".into());
             argv.push(format!("ProxyCommand={proxy}").into());
@@ -341,8 +366,9 @@ impl Ssh {
         format!("exec {}", quote::join(&words))
     }
 
-    /// Options for a connection to `to` (the destination or a hop).
-    fn options_for(&self, to: &Endpoint) -> Result<Vec<OsString>, Error> {
+    /// Options for a connection to `to` (the destination or a hop) that
+    /// authenticates with `identity`.
+    fn options_for(&self, to: &Endpoint, identity: Option<&Path>) -> Result<Vec<OsString>, Error> {
         let mut argv: Vec<OsString> = Vec::new();
         let mut opt = |key: &str, value: &str| {
             argv.push("-o".into());
@@ -373,10 +399,10 @@ impl Ssh {
         // Notice a dead peer within a minute instead of waiting for TCP.
         opt("ServerAliveInterval", "15");
         opt("ServerAliveCountMax", "4");
-        if self.identity.is_some() {
+        if identity.is_some() {
             opt("IdentitiesOnly", "yes");
         }
-        if let Some(path) = &self.identity {
+        if let Some(path) = identity {
             argv.push("-i".into());
             argv.push(path.into());
         }
@@ -404,8 +430,9 @@ impl Ssh {
             return Ok(None);
         }
         let hop = &self.jumps[n - 1];
+        let identity = hop.identity.as_deref().or(self.identity.as_deref());
         let mut argv: Vec<OsString> = vec![self.program.clone()];
-        argv.extend(self.options_for(hop)?);
+        argv.extend(self.options_for(&hop.endpoint, identity)?);
         if let Some(inner) = self.proxy_command(n - 1)? {
             argv.push("-o".into());
             argv.push(format!("ProxyCommand={}", inner.replace('%', "%%")).into());
@@ -413,9 +440,16 @@ impl Ssh {
         argv.push("-W".into());
         argv.push("%h:%p".into());
         argv.push("--".into());
-        argv.push(hop.host.clone().into());
+        argv.push(hop.endpoint.host.clone().into());
         Ok(Some(quote::join(&argv)))
     }
+}
+
+/// A jump host and the key it wants, when not the connection's.
+#[derive(Debug, Clone)]
+struct Hop {
+    endpoint: Endpoint,
+    identity: Option<PathBuf>,
 }
 
 /// The text that failed to parse and why, kept until `argv` reports it.
@@ -477,7 +511,7 @@ impl Transport for Ssh {
     fn describe(&self) -> String {
         let mut out = format!("{} on {}", self.python, self.destination);
         for hop in self.jumps.iter().rev() {
-            out.push_str(&format!(" via {hop}"));
+            out.push_str(&format!(" via {}", hop.endpoint));
         }
         if let Some(b) = &self.become_ {
             out.push_str(&format!(" via {b}"));

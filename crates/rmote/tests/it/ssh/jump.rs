@@ -85,3 +85,50 @@ async fn control_master_makes_reconnecting_cheaper() {
         .unwrap();
     assert!(status.status.success(), "{status:?}");
 }
+
+#[tokio::test]
+async fn a_jump_host_can_have_its_own_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = sshd();
+    // A copy of the right key under another name: the hop must use it.
+    let dir = tempfile::tempdir().unwrap();
+    let hop_key = dir.path().join("bastion_key");
+    std::fs::copy(&server.key, &hop_key).unwrap();
+    std::fs::set_permissions(&hop_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let conn = Connection::builder(server.ssh().jump_with_identity(server.hop(), &hop_key))
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    assert_eq!(conn.call(uid()).await.unwrap(), 0);
+    conn.close().await;
+
+    // The hop's own (wrong) key is used, not the connection's right one…
+    let hop_refused = Connection::builder(
+        server
+            .ssh()
+            .jump_with_identity(server.hop(), &server.wrong_key),
+    )
+    .connect()
+    .await
+    .unwrap_err();
+    // …and the destination keeps the connection's (wrong) key, not the hop's.
+    let destination_refused = Connection::builder(
+        server
+            .ssh()
+            .identity(&server.wrong_key)
+            .jump_with_identity(server.hop(), &server.key),
+    )
+    .connect()
+    .await
+    .unwrap_err();
+    for err in [hop_refused, destination_refused] {
+        let Error::Unreachable { failure, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert!(
+            matches!(failure, Failure::AuthenticationRefused { .. }),
+            "{err}"
+        );
+    }
+}
