@@ -600,6 +600,13 @@ def run(argv, logger=None, stdin=None, env=None, cwd=None, text=True):
     return p.returncode, out, err
 
 
+def _discard(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
 def temp_file(path, data, mode, uid=None, gid=None, fsync=False):
     # A new file next to `path` (a hidden name no tool or daemon reads)
     # holding `data`, given its owner (where given) and then its mode (chown
@@ -624,10 +631,7 @@ def temp_file(path, data, mode, uid=None, gid=None, fsync=False):
             if fsync:
                 os.fsync(fd)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
     return tmp
 
@@ -639,10 +643,7 @@ def replace_file(path, data, mode, uid=None, gid=None, fsync=False):
     try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(tmp)
         raise
 #@end
 
