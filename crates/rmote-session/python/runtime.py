@@ -587,8 +587,7 @@ def run(argv, logger=None, stdin=None, env=None, cwd=None, text=True):
     # logged first ('running: …'), which is how tools show what they do.
     import subprocess
     if logger:
-        import logging
-        logging.getLogger(logger).info('running: %s', ' '.join(argv))
+        _tool_log(logger, 'running: %s', ' '.join(argv))
     if isinstance(stdin, str):
         stdin = stdin.encode('utf-8')
     with child(argv, stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
@@ -600,21 +599,62 @@ def run(argv, logger=None, stdin=None, env=None, cwd=None, text=True):
     return p.returncode, out, err
 
 
-def _discard(path):
+def discard(path):
+    # Removes `path` if it can: clean-up that must not hide the real error.
     try:
         os.unlink(path)
     except OSError:
         pass
 
 
+def lstat(path):
+    # The stat of `path` itself (a link is not followed), None when nothing
+    # is there.
+    try:
+        return os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def fix_file(path, st, mode, uid=None, gid=None, logger=None):
+    # Gives the existing `path` (whose stat is `st`) its owner and mode where
+    # they differ (None: leave as it is), logging each change on `logger`;
+    # whether anything changed.
+    changed = False
+    if (uid is not None and uid != st.st_uid) or (gid is not None and gid != st.st_gid):
+        if logger:
+            _tool_log(logger, 'changing the owner of %s to %s:%s', path, uid, gid)
+        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
+        changed = True
+        # chown may have cleared the setuid and setgid bits.
+        st = os.stat(path)
+    if mode is not None and (st.st_mode & 0o7777) != mode:
+        if logger:
+            _tool_log(logger, 'changing the mode of %s to %o', path, mode)
+        os.chmod(path, mode)
+        changed = True
+    return changed
+
+
+def _tool_log(logger, message, *args):
+    import logging
+    logging.getLogger(logger).info(message, *args)
+
+
+def temp_name(path):
+    # A hidden, unpredictable name next to `path` (same directory, so that
+    # os.replace stays on one file system).
+    directory, name = os.path.split(path)
+    return os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
+
+
 def temp_file(path, data, mode, uid=None, gid=None, fsync=False):
     # A new file next to `path` (a hidden name no tool or daemon reads)
     # holding `data`, given its owner (where given) and then its mode (chown
     # clears setuid bits); returns its name.
-    directory, name = os.path.split(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0)
     while True:
-        tmp = os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
+        tmp = temp_name(path)
         try:
             fd = os.open(tmp, flags, 0o600)
             break
@@ -631,7 +671,7 @@ def temp_file(path, data, mode, uid=None, gid=None, fsync=False):
             if fsync:
                 os.fsync(fd)
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
     return tmp
 
@@ -643,7 +683,7 @@ def replace_file(path, data, mode, uid=None, gid=None, fsync=False):
     try:
         os.replace(tmp, path)
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
 #@end
 
@@ -1425,7 +1465,8 @@ def _setup():
     sys.stderr = _Lines('stderr', 30)
     me = type(sys)('rmote_runtime')
     for name in ('call_id', 'cancelled', 'on_cancel', 'spawning', 'adopt', 'release', 'child',
-                 'run', 'temp_file', 'replace_file', 'encode',
+                 'run', 'discard', 'lstat', 'fix_file', 'temp_name', 'temp_file',
+                 'replace_file', 'encode',
                  'decode', 'log_level', 'PROTOCOL'):
         setattr(me, name, globals()[name])
     sys.modules['rmote_runtime'] = me

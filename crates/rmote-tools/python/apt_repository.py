@@ -20,6 +20,8 @@ import errno
 import os
 import stat as _st
 
+import rmote_runtime
+
 KEYRINGS = '/etc/apt/keyrings'
 SOURCES_D = '/etc/apt/sources.list.d'
 
@@ -160,28 +162,15 @@ def _put(path, data):
     # Makes the file at path hold data with mode 0644 (owner root:root when
     # running as root); whether anything changed.
     owner = 0 if os.geteuid() == 0 else None
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        st = None
+    st = rmote_runtime.lstat(path)
     if st is not None and _st.S_ISDIR(st.st_mode):
         raise IsADirectoryError(errno.EISDIR, 'Is a directory', path)
     if st is not None and _st.S_ISREG(st.st_mode) and st.st_size == len(data):
         with open(path, 'rb') as f:
             same = f.read(len(data) + 1) == data
         if same:
-            changed = False
-            if owner is not None and (st.st_uid, st.st_gid) != (owner, owner):
-                _log('changing the owner of %s to root', path)
-                os.chown(path, owner, owner)
-                changed = True
-            if _st.S_IMODE(os.lstat(path).st_mode) != 0o644:
-                _log('changing the mode of %s to 0644', path)
-                os.chmod(path, 0o644)
-                changed = True
-            return changed
+            return rmote_runtime.fix_file(path, st, 0o644, owner, owner, 'rmote.apt_repository')
     _log('writing %s', path)
-    import rmote_runtime
     rmote_runtime.replace_file(path, data, 0o644, owner, owner)
     return True
 

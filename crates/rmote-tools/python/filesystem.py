@@ -14,6 +14,8 @@ import errno
 import os
 import stat as _st
 
+import rmote_runtime
+
 FIRST = 0
 ALL = 1
 
@@ -45,7 +47,7 @@ class FileSystem(object):
         if match not in (FIRST, ALL):
             raise ValueError('match must be 0 (FIRST) or 1 (ALL), not %r' % (match,))
         target = os.path.realpath(path)
-        st = _lstat(target)
+        st = rmote_runtime.lstat(target)
         if st is None:
             if not create:
                 raise FileNotFoundError(
@@ -74,9 +76,9 @@ class FileSystem(object):
             return ''
         data = ('\n'.join(new) + ('\n' if ends else '')).encode('utf-8')
         if st is None:
-            _replace_file(target, data, 0o644, None, None)
+            rmote_runtime.replace_file(target, data, 0o644, None, None)
         else:
-            _replace_file(target, data, _st.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
+            rmote_runtime.replace_file(target, data, _st.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
         import difflib
         label = str(path)
         diff = difflib.unified_diff(
@@ -97,9 +99,9 @@ class FileSystem(object):
         # Write through a symbolic link, as an in-place write would, instead
         # of replacing the link itself with a file.
         target = os.path.realpath(path)
-        st = _lstat(target)
+        st = rmote_runtime.lstat(target)
         if st is None:
-            _replace_file(target, data, 0o644 if mode is None else mode, uid, gid)
+            rmote_runtime.replace_file(target, data, 0o644 if mode is None else mode, uid, gid)
             return True
         if _st.S_ISDIR(st.st_mode):
             raise IsADirectoryError(errno.EISDIR, 'Is a directory', path)
@@ -108,8 +110,8 @@ class FileSystem(object):
                 errno.EEXIST, 'Exists and is not a regular file; refusing to replace it', path)
         want_mode = _st.S_IMODE(st.st_mode) if mode is None else mode
         if st.st_size == len(data) and _same_content(target, data):
-            return _fix(target, st, want_mode, uid, gid)
-        _replace_file(target, data, want_mode,
+            return rmote_runtime.fix_file(target, st, want_mode, uid, gid)
+        rmote_runtime.replace_file(target, data, want_mode,
                       st.st_uid if uid is None else uid, st.st_gid if gid is None else gid)
         return True
 
@@ -125,7 +127,7 @@ class FileSystem(object):
         if st is not None:
             if not _st.S_ISDIR(st.st_mode):
                 raise FileExistsError(errno.EEXIST, 'Exists and is not a directory', path)
-            return _fix(path, st, mode, uid, gid)
+            return rmote_runtime.fix_file(path, st, mode, uid, gid)
         missing = []
         head = os.path.abspath(path)
         while not os.path.exists(head):
@@ -151,7 +153,7 @@ class FileSystem(object):
     def symlink(path, target):
         if not isinstance(target, str) or not target:
             raise ValueError('the link target must be a non-empty str')
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if st is None:
             os.symlink(target, path)
             return True
@@ -160,9 +162,8 @@ class FileSystem(object):
                 errno.EEXIST, 'Exists and is not a symbolic link; refusing to replace it', path)
         if os.readlink(path) == target:
             return False
-        directory, name = os.path.split(path)
         while True:
-            tmp = _temp_name(directory, name)
+            tmp = rmote_runtime.temp_name(path)
             try:
                 os.symlink(target, tmp)
                 break
@@ -171,13 +172,13 @@ class FileSystem(object):
         try:
             os.replace(tmp, path)
         except BaseException:
-            _unlink_quietly(tmp)
+            rmote_runtime.discard(tmp)
             raise
         return True
 
     @staticmethod
     def absent(path, recursive=False):
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if st is None:
             return False
         try:
@@ -205,7 +206,7 @@ class FileSystem(object):
 
     @staticmethod
     def stat(path):
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if st is None:
             return {
                 'path': path, 'exists': False, 'size': 0, 'mode': 0, 'uid': 0, 'gid': 0,
@@ -236,14 +237,6 @@ def _decode(data, path):
             e.encoding, e.object, e.start, e.end, '%s; %s is not UTF-8 text' % (e.reason, path))
 
 
-def _lstat(path):
-    # The stat of `path` itself, or None when nothing is there.
-    try:
-        return os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
 def _split_lines(text):
     # Lines with universal newlines (\n, \r\n and \r end a line, as in text
     # mode), and whether the text ended with a line break. Other characters
@@ -269,38 +262,6 @@ def _has_line(lines, line, strip):
 def _same_content(path, data):
     with open(path, 'rb') as f:
         return f.read(len(data) + 1) == data
-
-
-def _temp_name(directory, name):
-    # Hidden, unpredictable, and in the target's directory so that
-    # os.replace stays on one file system.
-    return os.path.join(directory, '.%s.%s.rmote-tmp' % (name[:200], os.urandom(6).hex()))
-
-
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _replace_file(path, data, mode, uid, gid):
-    import rmote_runtime
-    rmote_runtime.replace_file(path, data, mode, uid, gid)
-
-
-def _fix(path, st, mode, uid, gid):
-    # Gives an existing file or directory the asked-for owner and mode (None:
-    # leave as it is); whether anything changed.
-    changed = False
-    if (uid is not None and uid != st.st_uid) or (gid is not None and gid != st.st_gid):
-        os.chown(path, -1 if uid is None else uid, -1 if gid is None else gid)
-        changed = True
-        st = os.stat(path)
-    if mode is not None and _st.S_IMODE(st.st_mode) != mode:
-        os.chmod(path, mode)
-        changed = True
-    return changed
 
 
 def _check_mode(mode):

@@ -16,6 +16,10 @@ import errno
 import os
 import stat as _st
 
+import rmote_runtime
+
+_LOGGER = 'rmote.pacman_repository'
+
 _CONF = '/etc/pacman.conf'
 _KEYS = '/etc/pacman.d'
 
@@ -46,7 +50,7 @@ class PacmanRepository(object):
             os.chmod(_KEYS, 0o755)
             changed = True
         path = os.path.join(_KEYS, name)
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if st is not None:
             if not _st.S_ISREG(st.st_mode):
                 raise FileExistsError(
@@ -55,7 +59,7 @@ class PacmanRepository(object):
             with open(path, 'rb') as f:
                 same = f.read() == data
             if same:
-                fixed = _fix(path, st, 0o644, 0, 0)
+                fixed = rmote_runtime.fix_file(path, st, 0o644, 0, 0, _LOGGER)
                 return _result(name, fixed or changed)
         _replace_file(path, data, 0o644, 0, 0)
         return _result(name, True)
@@ -107,7 +111,7 @@ class PacmanRepository(object):
 
 def _log(message, *args):
     import logging
-    logging.getLogger('rmote.pacman_repository').info(message, *args)
+    logging.getLogger(_LOGGER).info(message, *args)
 
 
 def _result(name, changed):
@@ -233,28 +237,6 @@ def _write(path, lines, ends, st, name):
                   st.st_uid, st.st_gid, ' for [%s]' % name)
 
 
-def _lstat(path):
-    try:
-        return os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
-def _fix(path, st, mode, uid, gid):
-    changed = False
-    if st.st_uid != uid or st.st_gid != gid:
-        _log('changing the owner of %s to %d:%d', path, uid, gid)
-        os.chown(path, uid, gid)
-        changed = True
-        st = os.lstat(path)
-    if _st.S_IMODE(st.st_mode) != mode:
-        _log('changing the mode of %s to %o', path, mode)
-        os.chmod(path, mode)
-        changed = True
-    return changed
-
-
 def _replace_file(path, data, mode, uid, gid, why=''):
-    import rmote_runtime
     _log('writing %s%s', path, why)
     rmote_runtime.replace_file(path, data, mode, uid, gid, fsync=True)

@@ -18,6 +18,10 @@ import errno
 import os
 import stat as _st
 
+import rmote_runtime
+
+_LOGGER = 'rmote.user'
+
 # Where programs are looked up besides PATH: a root shell has the sbin
 # directories on its PATH, a login shell of an ordinary user may not.
 _SYSTEM_BIN = ('/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin')
@@ -166,7 +170,7 @@ class User(object):
                 errno.ENOENT, 'The home directory of %s does not exist' % name, pw.pw_dir)
         ssh_dir = os.path.join(pw.pw_dir, '.ssh')
         changed = False
-        st = _lstat(ssh_dir)
+        st = rmote_runtime.lstat(ssh_dir)
         if st is None:
             _log('creating %s', ssh_dir)
             os.mkdir(ssh_dir, 0o700)
@@ -177,9 +181,9 @@ class User(object):
             _refuse_link(st, ssh_dir)
             if not _st.S_ISDIR(st.st_mode):
                 raise FileExistsError(errno.EEXIST, 'Exists and is not a directory', ssh_dir)
-            changed = _fix(ssh_dir, st, 0o700, uid, gid)
+            changed = rmote_runtime.fix_file(ssh_dir, st, 0o700, uid, gid, logger=_LOGGER)
         path = os.path.join(ssh_dir, 'authorized_keys')
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if st is None:
             old = None
         else:
@@ -200,7 +204,7 @@ class User(object):
                 text += '\n'
             new = text + key + '\n'
         if old is not None and new == old:
-            return _fix(path, st, 0o600, uid, gid) or changed
+            return rmote_runtime.fix_file(path, st, 0o600, uid, gid, logger=_LOGGER) or changed
         _replace_file(path, new.encode('utf-8', 'surrogateescape'), 0o600, uid, gid)
         return True
 
@@ -208,7 +212,7 @@ class User(object):
     def sudoer(name, nopasswd=True, absent=False):
         _check_sudoer_name(name)
         path = os.path.join(_SUDOERS_D, name)
-        st = _lstat(path)
+        st = rmote_runtime.lstat(path)
         if absent:
             if st is None:
                 return False
@@ -226,10 +230,10 @@ class User(object):
             with open(path, 'rb') as f:
                 same = f.read() == rule
             if same:
-                return _fix(path, st, 0o440, 0, 0) or changed
+                return rmote_runtime.fix_file(path, st, 0o440, 0, 0, logger=_LOGGER) or changed
         # The temporary name holds dots, so sudo skips it should it read the
         # directory before the rename.
-        tmp = _write_temp(path, rule, 0o440, 0, 0)
+        tmp = rmote_runtime.temp_file(path, rule, 0o440, 0, 0, fsync=True)
         try:
             rc, out, err = _run([visudo, '-c', '-f', tmp])
             if rc != 0:
@@ -239,7 +243,7 @@ class User(object):
             _log('writing %s', path)
             os.replace(tmp, path)
         except BaseException:
-            _unlink_quietly(tmp)
+            rmote_runtime.discard(tmp)
             raise
         _warn_without_includedir()
         return True
@@ -247,14 +251,13 @@ class User(object):
 
 def _log(message, *args):
     import logging
-    logging.getLogger('rmote.user').info(message, *args)
+    logging.getLogger(_LOGGER).info(message, *args)
 
 
 def _run(argv):
     # Runs argv (no shell) with its output captured, logged; (status,
     # stdout, stderr) with the output as text.
-    import rmote_runtime
-    return rmote_runtime.run(argv, 'rmote.user')
+    return rmote_runtime.run(argv, _LOGGER)
 
 
 def _check(command, name, argv):
@@ -413,13 +416,6 @@ def _group_info(name, changed):
     return {'name': g.gr_name, 'gid': g.gr_gid, 'members': sorted(g.gr_mem), 'changed': changed}
 
 
-def _lstat(path):
-    try:
-        return os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
 def _refuse_link(st, path):
     # Root following a link the user controls could read or overwrite any
     # file on the host.
@@ -427,26 +423,9 @@ def _refuse_link(st, path):
         raise OSError(errno.ELOOP, 'Is a symbolic link; refusing to follow it', path)
 
 
-def _fix(path, st, mode, uid, gid):
-    # Gives an existing file or directory its owner and mode; whether
-    # anything changed.
-    changed = False
-    if st.st_uid != uid or st.st_gid != gid:
-        _log('changing the owner of %s to %d:%d', path, uid, gid)
-        os.chown(path, uid, gid)
-        changed = True
-        # chown may have cleared the setuid and setgid bits.
-        st = os.lstat(path)
-    if _st.S_IMODE(st.st_mode) != mode:
-        _log('changing the mode of %s to %o', path, mode)
-        os.chmod(path, mode)
-        changed = True
-    return changed
-
-
 def _sudoers_directory():
     # /etc/sudoers.d, root's and mode 0750; whether it had to change.
-    st = _lstat(_SUDOERS_D)
+    st = rmote_runtime.lstat(_SUDOERS_D)
     if st is None:
         _log('creating %s', _SUDOERS_D)
         os.mkdir(_SUDOERS_D, 0o750)
@@ -455,7 +434,7 @@ def _sudoers_directory():
         return True
     if not _st.S_ISDIR(os.stat(_SUDOERS_D).st_mode):
         raise FileExistsError(errno.EEXIST, 'Exists and is not a directory', _SUDOERS_D)
-    return _fix(_SUDOERS_D, os.stat(_SUDOERS_D), 0o750, 0, 0)
+    return rmote_runtime.fix_file(_SUDOERS_D, os.stat(_SUDOERS_D), 0o750, 0, 0, logger=_LOGGER)
 
 
 def _warn_without_includedir():
@@ -468,25 +447,10 @@ def _warn_without_includedir():
     except OSError:
         return
     if not re.search(r'^[ \t]*[@#]includedir[ \t]+/etc/sudoers\.d/?[ \t]*$', text, re.M):
-        logging.getLogger('rmote.user').warning(
+        logging.getLogger(_LOGGER).warning(
             '/etc/sudoers does not include %s: its rules have no effect', _SUDOERS_D)
 
 
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _write_temp(path, data, mode, uid, gid):
-    # A new file next to `path` holding `data`, with its owner and mode,
-    # synced; its name.
-    import rmote_runtime
-    return rmote_runtime.temp_file(path, data, mode, uid, gid, fsync=True)
-
-
 def _replace_file(path, data, mode, uid, gid):
-    import rmote_runtime
     _log('writing %s', path)
     rmote_runtime.replace_file(path, data, mode, uid, gid, fsync=True)
