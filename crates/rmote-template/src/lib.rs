@@ -198,8 +198,8 @@
 //! template's lines; the `Template` tool of `rmote-tools` renders it in the
 //! remote interpreter with full Python semantics (imports, `def`, `try`…),
 //! and reports any error at the template's own line and column (this
-//! example is compiled and tested in `rmote-tools`, which depends on this
-//! crate):
+//! example runs as the test `template::the_crate_guides_remote_example_renders`
+//! of `rmote-tools`, which depends on this crate):
 //!
 //! ```ignore
 //! # async fn demo(conn: rmote_session::Connection) -> Result<(), Box<dyn std::error::Error>> {

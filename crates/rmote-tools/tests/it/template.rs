@@ -274,3 +274,20 @@ async fn errors_other_than_template_errors_are_not_located() {
     assert!(err.remote().is_some(), "{err}");
     assert!(Template::error("x", &err).is_none(), "{err}");
 }
+
+/// The "Rendering remotely" example of rmote-template's crate guide (marked
+/// `ignore` there: that crate cannot depend on this one).
+#[tokio::test]
+async fn the_crate_guides_remote_example_renders() {
+    let conn = connect().await;
+    let compiled = Compiled::new("% import socket\nI am ${socket.gethostname()}, ${who}.").unwrap();
+    let context = BTreeMap::from([("who", "rendered remotely")]);
+    let text = Template::render_on(&conn, &compiled, &context)
+        .await
+        .unwrap();
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    assert_eq!(
+        text,
+        format!("I am {}, rendered remotely.", hostname.trim())
+    );
+}
